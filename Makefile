@@ -1,0 +1,68 @@
+# Samverkansportalen. `make run` and `make test` do all set-up on a fresh machine.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-unit test-e2e lint format typecheck messages compilemessages migrate demo totp bench clean ci
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.5,<1"
+	@$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $(STAMP)
+
+requirements.lock: pyproject.toml
+	@test -x $(BIN)/uv || { $(PY) -m venv $(VENV) && $(BIN)/python -m pip install --quiet "uv>=0.5,<1"; }
+	$(BIN)/uv pip compile --quiet --python $(BIN)/python --extra dev pyproject.toml -o requirements.lock
+
+compilemessages: $(STAMP)
+	@$(BIN)/python manage.py compilemessages --ignore '.venv' -v 0
+
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l en --ignore '.venv/*' --ignore 'tests/*' --no-obsolete
+	$(BIN)/python manage.py makemessages -d djangojs -l en --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
+
+migrate: $(STAMP) compilemessages
+	@$(BIN)/python manage.py migrate --noinput -v 0
+
+demo: migrate
+	@$(BIN)/python manage.py seed_demo
+
+## make run: the portal on http://127.0.0.1:$(PORT) (HTTP + websockets), embedded default.
+run: demo
+	@echo "Samverkansportalen: http://127.0.0.1:$(PORT)/  (demo sign-ins: see README.md; TOTP code: make totp)"
+	@$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+totp: $(STAMP)
+	@$(BIN)/python manage.py demo_totp
+
+## make test: the whole suite. PostgreSQL and Redis when reachable, SQLite otherwise.
+test: $(STAMP) compilemessages
+	@bin/test
+
+test-unit: $(STAMP) compilemessages
+	@bin/test --unit-only
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy portal agencies cases consent meetings notifications
+
+bench: $(STAMP) compilemessages
+	@bin/bench
+
+ci:
+	@.ci/run
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles artifacts

@@ -1,0 +1,184 @@
+"""Consent as a disclosure authorisation (OSL 12 kap. 2 §), kept as immutable versions.
+
+A consent series (`series`) has versions; the newest version is the one in force. Each
+version names recipient agencies × information categories, a purpose and a period.
+Parties (each custodial guardian, the child by maturity) record decisions, append-only.
+`ConsentGrant` is derived: the (case, agency, category, period) tuples that are effective
+right now, rebuilt in the same transaction as every change, and the only thing the
+policy reads when it decides.
+"""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consent.scoping import ScopedManager
+
+
+class InformationCategory(models.Model):
+    """A kind of information (DESIGN rule 6). Data, not code; `code` is a stable handle."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(_("namn"), max_length=100)
+    name_en = models.CharField(_("namn (engelska)"), max_length=100, blank=True)
+    description = models.TextField(_("beskrivning i klarspråk"), blank=True)
+    visible_to_family = models.BooleanField(_("synlig för familjen"), default=True)
+    ordering = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("informationskategori")
+        verbose_name_plural = _("informationskategorier")
+        ordering = ["ordering", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Consent(models.Model):
+    """One immutable version of a consent. A change is a new row with version + 1."""
+
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    series = models.UUIDField(default=uuid4, db_index=True, editable=False)
+    version = models.PositiveIntegerField(default=1)
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="consents")
+    purpose = models.TextField(_("syfte"))
+    valid_from = models.DateField(_("gäller från"))
+    valid_until = models.DateField(_("gäller till och med"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by_agency = models.ForeignKey("agencies.Agency", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    change_note = models.CharField(_("vad ändrades"), max_length=300, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("samtycke")
+        verbose_name_plural = _("samtycken")
+        ordering = ["case", "series", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "version"], name="consent_series_version"),
+            models.CheckConstraint(condition=models.Q(valid_until__gte=models.F("valid_from")), name="consent_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Samtycke {self.series.hex[:8]} v{self.version}"
+
+
+class ConsentScope(models.Model):
+    """Consent version × recipient agency × information category."""
+
+    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="scopes")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(InformationCategory, on_delete=models.PROTECT, related_name="+")
+
+    objects = ScopedManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["consent", "agency", "category"], name="consentscope_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}×{self.category_id}"
+
+
+class ConsentDecision(models.Model):
+    """A party's decision on a consent version. Append-only; the newest per party counts."""
+
+    class Decision(models.TextChoices):
+        GRANTED = "granted", _("Ja, samtycker")
+        REFUSED = "refused", _("Nej, samtycker inte")
+        REVOKED = "revoked", _("Återkallat")
+
+    class Method(models.TextChoices):
+        PORTAL = "portal", _("I portalen")
+        PAPER = "paper", _("På papper")
+        ORAL = "oral", _("Muntligt till namngiven personal")
+        CARRIED = "carried", _("Överfört från föregående version")
+
+    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="decisions")
+    guardian = models.ForeignKey(
+        "cases.Guardian", null=True, blank=True, on_delete=models.PROTECT, related_name="consent_decisions"
+    )
+    is_child = models.BooleanField(default=False)
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    method = models.CharField(max_length=10, choices=Method.choices)
+    oral_to = models.ForeignKey(
+        "agencies.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=300, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(is_child=True, guardian__isnull=True) | models.Q(is_child=False, guardian__isnull=False)
+                ),
+                name="consentdecision_one_party",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(method="oral") | models.Q(oral_to__isnull=False),
+                name="consentdecision_oral_names_staff",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision} ({self.method})"
+
+
+class MaturityAssessment(models.Model):
+    """Staff's individual assessment of the child's maturity; the newest one wins over age."""
+
+    class Level(models.TextChoices):
+        GUARDIANS_DECIDE = "guardians", _("Vårdnadshavarna bestämmer")
+        CHILD_ASKED = "asked", _("Barnet tillfrågas och kan säga nej")
+        CHILD_DECIDES = "child", _("Barnet bestämmer själv")
+
+    child = models.ForeignKey("cases.Child", on_delete=models.CASCADE, related_name="maturity_assessments")
+    level = models.CharField(max_length=10, choices=Level.choices)
+    reason = models.TextField(_("motivering"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by_agency = models.ForeignKey("agencies.Agency", null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.get_level_display()
+
+
+class ConsentGrant(models.Model):
+    """Derived index of effective consent: this agency may see this category of this case
+    during [starts_at, ends_at). Rebuilt by `consent.services` in the same transaction as
+    any change; read fresh by the policy on every request (no cache can outlive a revoke).
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(InformationCategory, on_delete=models.CASCADE, related_name="+")
+    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    objects = ScopedManager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "case", "category", "ends_at"], name="grant_lookup"),
+            models.Index(fields=["case"], name="grant_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"grant case={self.case_id} agency={self.agency_id} cat={self.category_id}"

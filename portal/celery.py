@@ -1,0 +1,23 @@
+"""The Celery app. In the embedded default (no REDIS_URL) tasks run eagerly in-process.
+
+Delivery tasks take ids, are idempotent, and are queued only after commit. The beat
+schedule lives here, in code.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "claim-due-reminders": {"task": "notifications.tasks.claim_due_reminders", "schedule": 60.0},
+    "sweep-undelivered": {"task": "notifications.tasks.sweep_undelivered", "schedule": 120.0},
+    "send-daily-digests": {"task": "notifications.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
+    "expire-consents": {"task": "consent.tasks.record_expired_consents", "schedule": crontab(minute=5)},
+}

@@ -1,0 +1,42 @@
+"""The portal's own pages: the home page of each persona, the accessibility statement,
+and the health and reference endpoints used by operations and `make bench`."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from portal.texts import editable_text
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    viewer = request.viewer  # type: ignore[attr-defined]
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    if viewer.is_staff:
+        return render(request, "portal/home_staff.html")
+    if viewer.is_family:
+        return render(request, "portal/home_family.html")
+    return render(request, "portal/home_none.html", status=403)
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/accessibility.html", {"text": editable_text("accessibility-statement")})
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/about.html", {"text": editable_text("about-portal")})
+
+
+@never_cache
+def health(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def reference(request: HttpRequest) -> HttpResponse:
+    """The minimal view `make bench` compares every page against (same server, same stack)."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,46 @@
+"""The fail-closed scope: a query of child or tenant data outside a scope raises."""
+
+import pytest
+
+from agencies.models import Membership
+from cases.models import Case, Child, SharedItem
+from consent import policy
+from consent.models import ConsentGrant
+from consent.scoping import ScopeError, scope, system_scope
+from meetings.models import Meeting
+from notifications.models import Notification
+from tests.world import staff_viewer
+
+
+@pytest.mark.parametrize("model", [Case, Child, SharedItem, Membership, ConsentGrant, Meeting, Notification])
+def test_unscoped_query_raises(world, no_scope, model):
+    with pytest.raises(ScopeError):
+        list(model.objects.all())
+
+
+def test_unscoped_count_and_create_raise(world, no_scope):
+    with pytest.raises(ScopeError):
+        Case.objects.count()
+    with pytest.raises(ScopeError):
+        Child.objects.filter(pk=world.child.pk).exists()
+
+
+def test_scoped_query_is_restricted_to_the_viewer(world, no_scope):
+    with scope(staff_viewer(world.unrelated_staff)):
+        assert list(Case.objects.values_list("pk", flat=True)) == [world.other_case.pk]
+    with scope(staff_viewer(world.school_staff)):
+        assert list(Case.objects.values_list("pk", flat=True)) == [world.case.pk]
+
+
+def test_system_scope_sees_everything(world, no_scope):
+    with system_scope():
+        assert Case.objects.count() == 2
+
+
+def test_model_without_rule_fails_loudly(world):
+    class Fake:
+        class _meta:
+            label = "fake.Model"
+
+    with pytest.raises(ScopeError):
+        policy._rule(Fake, staff_viewer(world.school_staff))  # type: ignore[arg-type]

@@ -175,7 +175,12 @@ def _rule(model: type[models.Model], viewer: Viewer) -> Q:
                 )
             )
         )
-    if label in {"cases.TeamMember", "cases.ExternalContact", "cases.CoordinatorAppointment", "consent.Consent"}:
+    if getattr(model, "CASE_LEVEL", False) or label in {
+        "cases.TeamMember",
+        "cases.ExternalContact",
+        "cases.CoordinatorAppointment",
+        "consent.Consent",
+    }:
         if viewer.is_staff:
             return _visible_case_exists(viewer, "case_id")
         return _family_link(viewer, "case__child_id")
@@ -199,11 +204,16 @@ def _rule(model: type[models.Model], viewer: Viewer) -> Q:
         if viewer.is_agency_admin:
             return Q(agency_id=viewer.agency_id)
         return Q(pk__in=[])
+    if label == "portal.AccessLogEntry":
+        # Agency admins review their own agency's chain; the family sees entries about
+        # their own child (a public authority's log is a public document).
+        if viewer.is_agency_admin:
+            return Q(agency_id=viewer.agency_id)
+        if viewer.is_family:
+            return _family_link(viewer, "child_id")
+        return Q(pk__in=[])
     if getattr(model, "RECIPIENT_SCOPED", False):
         return Q(recipient_id=viewer.user_id)
-    extra = getattr(model, "policy_rule", None)
-    if extra is not None:
-        return extra(viewer)
     raise ScopeError(f"No access rule for {label}: add one to consent/policy.py")
 
 
@@ -337,7 +347,7 @@ def _describe(model: type[models.Model], obj: Any, action: str) -> NotedRead | N
 def note_read(viewer: Viewer, model: type[models.Model], rows: Iterable[Any]) -> None:
     """Called by ScopedQuerySet for every evaluated query of a scoped model."""
     context = _reading.get()
-    if context is None or context.reads is None:
+    if context is None or context.reads is None or getattr(model, "NOT_LOGGED", False):
         return
     rows = list(rows)
     action = context.action or ("view" if len(rows) == 1 else "list")

@@ -5,6 +5,8 @@ from rest_framework.routers import DefaultRouter
 from agencies import api as agencies_api
 from cases import api as cases_api
 from consent import api as consent_api
+from directory import api as directory_api
+from insights import api as insights_api
 from meetings import api as meetings_api
 from notifications import api as notifications_api
 
@@ -14,7 +16,7 @@ class PortalRouter(DefaultRouter):
 
 
 router = PortalRouter()
-for module in (agencies_api, cases_api, consent_api, meetings_api, notifications_api):
+for module in (agencies_api, cases_api, consent_api, meetings_api, notifications_api, insights_api, directory_api):
     module.register(router)
 
 urlpatterns = router.urls

@@ -1,7 +1,12 @@
-"""Template context shared by every page: the viewer, navigation for their persona."""
+"""Template context shared by every page: the viewer and navigation for their persona.
+
+Each app contributes its own menu entries in `<app>/nav.py` (`items(viewer)`), so an app
+adds a page to the menu without touching this file.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,22 +15,21 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.scoping import ANONYMOUS_VIEWER
 
+NAV_APPS = ["cases", "meetings", "consent", "portal.accesslog_nav", "agencies", "insights", "directory"]
+
 
 def _nav(viewer: Any) -> list[tuple[str, Any]]:
-    if viewer.is_staff:
-        items: list[tuple[str, Any]] = [(reverse("portal:home"), _("Start"))]
-        items.append((reverse("cases:list"), _("Samverkan")))
-        items.append((reverse("meetings:list"), _("Möten")))
-        if viewer.is_agency_admin:
-            items.append((reverse("agencies:staff"), _("Personal")))
-        return items
-    if viewer.is_family:
-        return [
-            (reverse("portal:home"), _("Start")),
-            (reverse("meetings:list"), _("Möten")),
-            (reverse("consent:family"), _("Samtycken")),
-        ]
-    return []
+    if not (viewer.is_staff or viewer.is_family):
+        return []
+    items: list[tuple[str, Any]] = [(reverse("portal:home"), _("Start"))]
+    for name in NAV_APPS:
+        module_name = name if "." in name else f"{name}.nav"
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        items.extend(module.items(viewer))
+    return items
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:

@@ -113,7 +113,10 @@ def seed() -> dict[str, object]:
     """Create the whole demo. Safe to run again: it only adds what is missing."""
     from cases import demo as cases_demo
     from consent import demo as consent_demo
+    from directory import demo as directory_demo
+    from insights import demo as insights_demo
     from meetings import demo as meetings_demo
+    from notifications import demo as notifications_demo
 
     with transaction.atomic(), system_scope():
         agencies = seed_agencies()
@@ -122,4 +125,7 @@ def seed() -> dict[str, object]:
         world.update(cases_demo.seed(world))
         world.update(consent_demo.seed(world))
         world.update(meetings_demo.seed(world))
+        world.update(notifications_demo.seed(world))
+        world.update(insights_demo.seed(world))
+        world.update(directory_demo.seed(world))
     return world

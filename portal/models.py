@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consent.scoping import ScopedManager
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -147,6 +149,11 @@ class AccessLogEntry(models.Model):
     chain = models.CharField(max_length=40, default="family")
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
+
+    # Reading the log is not itself logged as a read of child data.
+    NOT_LOGGED = True
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("loggpost")

@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "cases",
     "meetings",
     "notifications",
+    "insights",
+    "directory",
 ]
 
 MIDDLEWARE = [
@@ -161,7 +163,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             # Each test worker gets its own prefix: Redis pub/sub is global, not per database.
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "svp" + os.environ.get("PYTEST_XDIST_WORKER", "")},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": os.environ.get("CHANNEL_PREFIX", "svp") + os.environ.get("PYTEST_XDIST_WORKER", ""),
+            },
         }
     }
 else:

@@ -36,9 +36,12 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     viewer = getattr(request, "viewer", ANONYMOUS_VIEWER)
     memberships = getattr(request, "memberships", [])
     active = next((m for m in memberships if m.pk == viewer.membership_id), None)
+    # Staff who have not set up their second factor see no menu: they can reach nothing yet.
+    mfa_pending = viewer.is_staff and not request.session.get("portal_mfa_ok")
     return {
         "viewer": viewer,
         "memberships": memberships,
         "active_membership": active,
-        "nav_items": _nav(viewer),
+        "nav_items": [] if mfa_pending else _nav(viewer),
+        "mfa_pending": mfa_pending,
     }

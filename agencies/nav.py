@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def items(viewer):  # type: ignore[no-untyped-def]
+    items = []
     if viewer.is_agency_admin:
-        return [(reverse("agencies:staff"), _("Personal"))]
-    return []
+        items.append((reverse("agencies:staff"), _("Personal")))
+    return items

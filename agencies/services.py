@@ -148,3 +148,27 @@ def acting_agency_switch(*, request: HttpRequest, membership_id: int) -> Members
 
     request.session.pop(MFA_OK, None)
     return chosen
+
+
+def api_token_issue(*, viewer: Viewer, name: str) -> tuple[object, str]:
+    """A personal API key bound to the viewer's current membership. The raw key is
+    returned once and never stored."""
+    from portal.models import ApiToken
+
+    with transaction.atomic():
+        token, raw = ApiToken.issue(membership_id=viewer.membership_id, name=name)
+        audit.record(viewer=viewer, action="api_token.issued", obj=token)
+    return token, raw
+
+
+def api_token_revoke(*, viewer: Viewer, token_uuid: str) -> bool:
+    """Revoke one of the viewer's own keys. False when there is no such key of theirs."""
+    from portal.models import ApiToken
+
+    with transaction.atomic():
+        updated = ApiToken.objects.filter(
+            uuid=token_uuid, membership_id=viewer.membership_id, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        if updated:
+            audit.record(viewer=viewer, action="api_token.revoked", data={"token": str(token_uuid)})
+    return bool(updated)

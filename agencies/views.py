@@ -99,3 +99,40 @@ def switch_agency(request: HttpRequest) -> HttpResponse:
         return redirect("portal:home")
     messages.info(request, _("Du agerar nu för %(agency)s.") % {"agency": chosen.agency.name})
     return redirect("portal:home")
+
+
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The signed-in staff member's personal API keys for the agency they act for."""
+    from portal.models import ApiToken
+
+    viewer = request.viewer  # type: ignore[attr-defined]
+    if not viewer.is_staff:
+        raise Http404
+    tokens = ApiToken.objects.filter(membership_id=viewer.membership_id).order_by("-created_at")
+    return render(request, "agencies/api_tokens.html", {"tokens": tokens, "new_token": None})
+
+
+@require_POST
+@reauthentication_required
+def api_token_create(request: HttpRequest) -> HttpResponse:
+    from portal.models import ApiToken
+
+    viewer = request.viewer  # type: ignore[attr-defined]
+    if not viewer.is_staff:
+        raise Http404
+    name = (request.POST.get("name") or "").strip()[:100]
+    if not name:
+        messages.error(request, _("Ge nyckeln ett namn, till exempel vad den ska användas till."))
+        return redirect("agencies:api_tokens")
+    _token, raw = services.api_token_issue(viewer=viewer, name=name)
+    tokens = ApiToken.objects.filter(membership_id=viewer.membership_id).order_by("-created_at")
+    return render(request, "agencies/api_tokens.html", {"tokens": tokens, "new_token": raw})
+
+
+@require_POST
+def api_token_revoke(request: HttpRequest, token_uuid: str) -> HttpResponse:
+    viewer = request.viewer  # type: ignore[attr-defined]
+    if not viewer.is_staff or not services.api_token_revoke(viewer=viewer, token_uuid=token_uuid):
+        raise Http404
+    messages.success(request, _("Nyckeln är spärrad."))
+    return redirect("agencies:api_tokens")

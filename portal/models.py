@@ -225,9 +225,9 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
-    def issue(cls, *, membership: object, name: str) -> tuple[ApiToken, str]:
+    def issue(cls, *, membership_id: int, name: str) -> tuple[ApiToken, str]:
         raw = "svp_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(membership=membership, name=name, prefix=raw[4:12], key_hash=_hash_token(raw))
+        token = cls.objects.create(membership_id=membership_id, name=name, prefix=raw[4:12], key_hash=_hash_token(raw))
         return token, raw
 
     @classmethod

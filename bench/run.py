@@ -200,7 +200,7 @@ def check_pages(base: str, targets: list[dict[str, str]]) -> None:
         request = urllib.request.Request(base + target["path"], headers={"X-Forwarded-Proto": "https"})
         if target.get("cookie"):
             request.add_header("Cookie", target["cookie"])
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:
             if response.status != 200 or response.geturl().rstrip("/") != (base + target["path"]).rstrip("/"):
                 raise RuntimeError(f"{target['name']} answered {response.status} at {response.geturl()}")
 

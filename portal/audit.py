@@ -20,11 +20,14 @@ def record(
 ) -> AuditEvent:
     """Append one audit event (`action` is dotted past tense: `consent.revoked`).
 
-    `data` holds ids and codes only, never free text about a child.
+    `data` holds ids and codes only, never free text about a child. When the event
+    concerns a collaboration (`case_id`, or an `obj` with a case or a child) and a person
+    did it, an access-log entry about the child is appended in the same transaction
+    (create / update / consent decision, with the basis: own data or coordinator).
     """
     object_type = obj._meta.label if obj is not None else ""
     object_id = str(getattr(obj, "uuid", getattr(obj, "pk", ""))) if obj is not None else ""
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor_id=viewer.user_id if viewer else None,
         agency_id=viewer.agency_id if viewer else None,
         action=action,
@@ -33,3 +36,7 @@ def record(
         object_id=object_id,
         data=data or {},
     )
+    from portal import accesslog
+
+    accesslog.record_write(viewer=viewer, action=action, obj=obj, case_id=case_id)
+    return event

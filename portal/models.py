@@ -76,14 +76,25 @@ class AuditEvent(models.Model):
     """Append-only record of every domain write (`consent.revoked`, `meeting.called`, …).
 
     Written by services in the same transaction as the change. Holds ids and codes, never
-    free text about the child.
+    free text about the child. On PostgreSQL a trigger rejects UPDATE, and DELETE outside
+    the retention job. It also holds the access log's retention anchors and checkpoints
+    (`accesslog.retained`, `accesslog.checkpoint`) that `verify_access_log` checks.
     """
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Plain references (no database constraint, nothing cascades into the trail): on
+    # PostgreSQL a trigger rejects UPDATE and DELETE, so SET_NULL would fail.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
-    agency = models.ForeignKey("agencies.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     action = models.CharField(max_length=80, db_index=True)
     case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     object_type = models.CharField(max_length=80, blank=True)
@@ -102,8 +113,11 @@ class AuditEvent(models.Model):
 class AccessLogEntry(models.Model):
     """One read (or write) of a child's information, written by the consent policy layer.
 
-    Append-only: on PostgreSQL a trigger rejects UPDATE and DELETE; each row carries a hash
-    over the previous row's hash of the same agency chain and its own content.
+    Append-only: on PostgreSQL a trigger rejects UPDATE, and DELETE except by the
+    retention job for entries older than five years. Each entry is numbered (`seq`) in its
+    chain ("agency:<id>", or "family" for the families' own reads) and carries
+    sha256(previous hash + its canonical content) (`portal.accesslog_chain`), so a
+    changed, removed or inserted entry is found by `manage.py verify_access_log`.
     """
 
     class Action(models.TextChoices):
@@ -127,18 +141,30 @@ class AccessLogEntry(models.Model):
         DENIED = "denied", _("nekad")
 
     at = models.DateTimeField(default=timezone.now)
+    # Plain references: the log outlives the rows it describes (retention), and a
+    # cascading SET NULL would be an UPDATE the trigger rejects. Names are copied.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_name = models.CharField(max_length=200, blank=True)
-    agency = models.ForeignKey("agencies.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     agency_name = models.CharField(max_length=200, blank=True)
     role = models.CharField(max_length=40, blank=True)
-    # Plain ids, not foreign keys: the log outlives the rows it describes (retention).
+    # The staff member's job title at the time (mentor, psykolog …), for the family.
+    title = models.CharField(max_length=100, blank=True)
     child_id = models.BigIntegerField(null=True, blank=True)
     case_id = models.BigIntegerField(null=True, blank=True)
     object_type = models.CharField(max_length=80)
-    object_id = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64, blank=True)
+    # A list shows many rows of a child: one entry per child and kind, with the number.
+    count = models.PositiveIntegerField(default=1)
     action = models.CharField(max_length=20, choices=Action.choices)
     basis = models.CharField(max_length=20, choices=Basis.choices)
     consent_id = models.BigIntegerField(null=True, blank=True)
@@ -147,6 +173,7 @@ class AccessLogEntry(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.ALLOWED)
     chain = models.CharField(max_length=40, default="family")
+    seq = models.BigIntegerField(default=0)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
 
@@ -163,7 +190,9 @@ class AccessLogEntry(models.Model):
             models.Index(fields=["agency", "-id"], name="accesslog_agency_id"),
             models.Index(fields=["actor", "-at"], name="accesslog_actor_at"),
             models.Index(fields=["chain", "-id"], name="accesslog_chain_id"),
+            models.Index(fields=["at"], name="accesslog_at"),
         ]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="accesslog_chain_seq")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type}"

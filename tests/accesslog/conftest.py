@@ -1,0 +1,60 @@
+"""Fixtures for the access-log tests: entries made directly, and PostgreSQL-only tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+from django.db import connection
+
+from consent.scoping import system_scope
+from portal import accesslog
+from portal.models import AccessLogEntry
+
+
+@pytest.fixture(autouse=True)
+def _skip_postgres_only(request: pytest.FixtureRequest) -> None:
+    # The `postgres` marker (pyproject): skipped on SQLite.
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (the append-only triggers exist only there)")
+
+
+def entries_of(chain: str | None = None, **filters: object) -> list[AccessLogEntry]:
+    with system_scope():
+        rows = AccessLogEntry.objects.all()
+        if chain is not None:
+            rows = rows.filter(chain=chain)
+        return list(rows.filter(**filters).order_by("chain", "seq"))
+
+
+@pytest.fixture
+def make_entries(db: None) -> Callable[..., list[AccessLogEntry]]:
+    """Append `n` entries to `chain` (optionally at a fixed time, for retention tests)."""
+
+    def make(chain: str = "agency:1", n: int = 3, *, at: datetime | None = None, child_id: int = 1) -> list:
+        agency_id = int(chain.split(":")[1]) if chain.startswith("agency:") else None
+        rows = [
+            AccessLogEntry(
+                chain=chain,
+                actor_name="Test Person",
+                agency_id=agency_id,
+                agency_name="Testverksamheten",
+                role="staff",
+                child_id=child_id,
+                case_id=10,
+                object_type="cases.Case",
+                object_id=f"obj-{i}",
+                action=AccessLogEntry.Action.VIEW,
+                basis=AccessLogEntry.Basis.OWN,
+                request_id=f"req-{i}",
+                ip="127.0.0.1",
+                **({"at": at} if at is not None else {}),
+            )
+            for i in range(n)
+        ]
+        with system_scope():
+            accesslog.append(rows, keep_time=at is not None)
+        return rows
+
+    return make

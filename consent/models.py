@@ -159,6 +159,37 @@ class MaturityAssessment(models.Model):
         return self.get_level_display()
 
 
+class DecisionCode(models.Model):
+    """A one-time code that proves the family member is at the keyboard right now: the
+    step-up before a decision in the portal (allauth has no reauthentication by code).
+
+    Only a keyed hash of the code is stored; a code is short-lived, bound to one person,
+    one consent version and one answer, and dies after a few wrong attempts.
+    """
+
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="+")
+    decision = models.CharField(max_length=10)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    # Scoped by person: a family member reaches only their own codes.
+    RECIPIENT_SCOPED = True
+    NOT_LOGGED = True
+
+    objects = ScopedManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["recipient", "created_at"], name="decisioncode_recipient")]
+
+    def __str__(self) -> str:
+        return f"kod {self.uuid.hex[:8]}"
+
+
 class ConsentGrant(models.Model):
     """Derived index of effective consent: this agency may see this category of this case
     during [starts_at, ends_at). Rebuilt by `consent.services` in the same transaction as

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
@@ -95,6 +96,28 @@ def _visible_child_case_exists(viewer: Viewer, child_ref: str) -> Q:
     from cases.models import Case
 
     return Q(Exists(Case._base_manager.filter(_case_q(viewer), child_id=OuterRef(child_ref))))
+
+
+def _managed_q(viewer: Viewer) -> Q:
+    """Cases whose consents the viewer's agency manages: the opener's agency (Barnets
+    bästa-ansvarig) and the coordinating agency. (Services narrow this to the named
+    coordinator for writes.)"""
+    return Q(owner_agency_id=viewer.agency_id) | Q(coordinator_agency_id=viewer.agency_id)
+
+
+def _managed_case_exists(viewer: Viewer, case_ref: str) -> Q:
+    from cases.models import Case
+
+    return Q(Exists(Case._base_manager.filter(_managed_q(viewer), pk=OuterRef(case_ref))))
+
+
+def _named_recipient(viewer: Viewer, consent_ref: str) -> Q:
+    """The viewer's agency is a recipient in this consent version, and the case is visible."""
+    from consent.models import ConsentScope
+
+    return Q(
+        Exists(ConsentScope._base_manager.filter(consent_id=OuterRef(consent_ref), agency_id=viewer.agency_id))
+    ) & _visible_case_exists(viewer, "case_id" if consent_ref == "pk" else "consent__case_id")
 
 
 def _item_q(model: type[models.Model], viewer: Viewer) -> Q:
@@ -179,18 +202,29 @@ def _rule(model: type[models.Model], viewer: Viewer) -> Q:
         "cases.TeamMember",
         "cases.ExternalContact",
         "cases.CoordinatorAppointment",
-        "consent.Consent",
     }:
         if viewer.is_staff:
             return _visible_case_exists(viewer, "case_id")
         return _family_link(viewer, "case__child_id")
-    if label in {"consent.ConsentScope", "consent.ConsentDecision"}:
+    if label == "consent.Consent":
+        # Staff: the agencies that manage the case, and the recipients named in this version.
         if viewer.is_staff:
-            return _visible_case_exists(viewer, "consent__case_id")
+            return _managed_case_exists(viewer, "case_id") | _named_recipient(viewer, "pk")
+        return _family_link(viewer, "case__child_id")
+    if label == "consent.ConsentScope":
+        if viewer.is_staff:
+            return _managed_case_exists(viewer, "consent__case_id") | _named_recipient(viewer, "consent_id")
+        return _family_link(viewer, "consent__case__child_id")
+    if label == "consent.ConsentDecision":
+        # Who answered what, and how, is for the family and the case's managers only.
+        if viewer.is_staff:
+            return _managed_case_exists(viewer, "consent__case_id")
         return _family_link(viewer, "consent__case__child_id")
     if label == "consent.MaturityAssessment":
         if viewer.is_staff:
-            return _visible_child_case_exists(viewer, "child_id")
+            from cases.models import Case
+
+            return Q(Exists(Case._base_manager.filter(_managed_q(viewer), child_id=OuterRef("child_id"))))
         return _family_link(viewer, "child_id")
     if label == "consent.ConsentGrant":
         if viewer.is_staff:
@@ -251,7 +285,7 @@ def get_or_404(model: type[M], viewer: Viewer, **lookup: Any) -> M:
     try:
         with scope(viewer):
             return model.objects.get(**lookup)  # type: ignore[attr-defined]
-    except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
+    except (model.DoesNotExist, ValueError, TypeError, ValidationError):  # type: ignore[attr-defined]
         raise Http404 from None
 
 

@@ -1,0 +1,353 @@
+"""Reads for the consent pages, the case panel and the family home.
+
+Every function reads through the scoped managers inside the caller's scope (a request
+has entered the viewer's), so it returns only what `consent.policy` allows, and runs a
+fixed number of queries however many consents, parties and decisions there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consent import rules
+from consent.models import Consent, ConsentDecision, ConsentGrant, ConsentScope, InformationCategory, MaturityAssessment
+from consent.scoping import Viewer
+from consent.services import newest_versions_q
+
+# Overall states of a consent version, for badges and plain-language sentences.
+EFFECTIVE = "effective"
+WAITING = "waiting"
+REFUSED = "refused"
+REVOKED = "revoked"
+EXPIRED = "expired"
+NOT_STARTED = "not_started"
+SUPERSEDED = "superseded"
+NOBODY = "nobody"
+INACTIVE = "inactive"
+
+STATE_LABELS = {
+    EFFECTIVE: ("Gäller", "ok"),
+    WAITING: ("Väntar på svar", "warn"),
+    REFUSED: ("Nej", "error"),
+    REVOKED: ("Återkallat", "error"),
+    EXPIRED: ("Har gått ut", ""),
+    NOT_STARTED: ("Har inte börjat gälla", "warn"),
+    SUPERSEDED: ("Ersatt av en nyare version", ""),
+    NOBODY: ("Ingen kan samtycka", "error"),
+    INACTIVE: ("Gäller inte för er just nu", "warn"),
+}
+
+
+@dataclass
+class PartyStatus:
+    key: str
+    label: str
+    is_you: bool
+    counts: bool  # the party's answer counts now (required, or a refusal that blocks)
+    required: bool
+    decision: ConsentDecision | None = None
+
+    @property
+    def answer(self) -> str | None:
+        return self.decision.decision if self.decision else None
+
+    @property
+    def waiting(self) -> bool:
+        return self.counts and self.decision is None
+
+
+@dataclass
+class Recipient:
+    agency: Any
+    categories: list[InformationCategory] = field(default_factory=list)
+
+
+@dataclass
+class ConsentCard:
+    consent: Consent
+    recipients: list[Recipient]
+    parties: list[PartyStatus]
+    state: str
+    is_newest: bool
+    decisions_visible: bool
+    you: PartyStatus | None = None
+
+    @property
+    def state_label(self) -> str:
+        return _(STATE_LABELS[self.state][0])
+
+    @property
+    def state_badge(self) -> str:
+        return STATE_LABELS[self.state][1]
+
+    @property
+    def effective(self) -> bool:
+        return self.state == EFFECTIVE
+
+    @property
+    def waiting_for_other_guardian(self) -> bool:
+        return any(p.waiting and p.required and not p.is_you and p.key != rules.CHILD_PARTY for p in self.parties)
+
+    @property
+    def waiting_for_you(self) -> bool:
+        return (
+            self.you is not None
+            and self.you.counts
+            and self.you.decision is None
+            and self.is_newest
+            and self.state not in {EXPIRED, SUPERSEDED}
+        )
+
+    @property
+    def open_for_answers(self) -> bool:
+        return self.is_newest and self.state not in {EXPIRED, SUPERSEDED} and self.consent.case.is_open
+
+    @property
+    def pairs(self) -> list[tuple[Any, InformationCategory]]:
+        return [(r.agency, c) for r in self.recipients for c in r.categories]
+
+
+def _bands_for(cases: Iterable[Any]) -> dict[int, list[rules.Band]]:
+    """Child id -> bands, for the cases' children (one query for the assessments)."""
+    cases = list(cases)
+    child_ids = {c.child_id for c in cases}
+    newest: dict[int, str] = {}
+    for child_id, level in (
+        MaturityAssessment.objects.filter(child_id__in=child_ids)
+        .order_by("recorded_at", "id")
+        .values_list("child_id", "level")
+    ):
+        newest[child_id] = level
+    result = {}
+    for case in cases:
+        principal = case.owner_agency.principal
+        result[case.child_id] = rules.bands(
+            born=case.child.date_of_birth,
+            asked_age=principal.child_asked_from_age,
+            decides_age=principal.child_decides_from_age,
+            assessment=newest.get(case.child_id),
+        )
+    return result
+
+
+def build_cards(viewer: Viewer, consents: list[Consent], *, for_family: bool) -> list[ConsentCard]:
+    """Cards for consent versions (with `case__child`, `case__owner_agency__principal`
+    selected). A fixed number of queries whatever the number of consents."""
+    from cases.models import Guardianship
+
+    if not consents:
+        return []
+    ids = [c.pk for c in consents]
+    scope_rows = list(
+        ConsentScope.objects.filter(consent_id__in=ids)
+        .select_related("agency", "category")
+        .order_by("agency__name", "category__ordering", "category__name")
+    )
+    decisions: dict[int, dict[str, ConsentDecision]] = {}
+    for decision in (
+        ConsentDecision.objects.filter(consent_id__in=ids)
+        .select_related("recorded_by", "oral_to__user")
+        .order_by("decided_at", "id")
+    ):
+        key = rules.CHILD_PARTY if decision.is_child else f"g:{decision.guardian_id}"
+        decisions.setdefault(decision.consent_id, {})[key] = decision
+    cases = {c.case_id: c.case for c in consents}
+    guardians: dict[int, list[Any]] = {}
+    for ship in (
+        Guardianship.objects.filter(child_id__in={c.child_id for c in cases.values()}, has_custody=True)
+        .select_related("guardian")
+        .order_by("guardian__first_name", "id")
+    ):
+        guardians.setdefault(ship.child_id, []).append(ship.guardian)
+    newest = set(
+        Consent.objects.filter(newest_versions_q(), series__in={c.series for c in consents}).values_list(
+            "pk", flat=True
+        )
+    )
+    bands = _bands_for(cases.values())
+    recipients_by_consent: dict[int, list[Recipient]] = {}
+    for row in scope_rows:
+        recipients = recipients_by_consent.setdefault(row.consent_id, [])
+        if not recipients or recipients[-1].agency.pk != row.agency_id:
+            recipients.append(Recipient(agency=row.agency))
+        recipients[-1].categories.append(row.category)
+
+    now = timezone.now()
+    today = timezone.localdate()
+    own_grants: set[int] = set()
+    if viewer.is_staff:
+        own_grants = set(
+            ConsentGrant.objects.filter(
+                consent_id__in=ids, agency_id=viewer.agency_id, starts_at__lte=now, ends_at__gt=now
+            ).values_list("consent_id", flat=True)
+        )
+    cards = []
+    for consent in consents:
+        case = cases[consent.case_id]
+        child_guardians = guardians.get(case.child_id, [])
+        guardian_ids = frozenset(g.pk for g in child_guardians)
+        level = rules.level_at(now, bands[case.child_id])
+        who = rules.parties(level, guardian_ids)
+        mine = decisions.get(consent.pk, {})
+        # Managers (and the family) see who answered what; recipient agencies see the state.
+        decisions_visible = for_family or _manages_case(viewer, case)
+        parties = []
+        for guardian in child_guardians:
+            key = f"g:{guardian.pk}"
+            is_you = for_family and guardian.user_id == viewer.user_id
+            if for_family and viewer.role == "guardian":
+                label = _("Du") if is_you else _("Den andra vårdnadshavaren")
+            elif for_family:
+                label = guardian.first_name
+            else:
+                label = _("%(name)s (vårdnadshavare)") % {"name": guardian.full_name}
+            parties.append(
+                PartyStatus(
+                    key=key,
+                    label=label,
+                    is_you=is_you,
+                    counts=key in who.all,
+                    required=key in who.required,
+                    decision=mine.get(key),
+                )
+            )
+        child_is_you = for_family and viewer.role == "child" and case.child.user_id == viewer.user_id
+        if rules.CHILD_PARTY in who.all or rules.CHILD_PARTY in mine:
+            parties.append(
+                PartyStatus(
+                    key=rules.CHILD_PARTY,
+                    label=_("Du") if child_is_you else case.child.first_name,
+                    is_you=child_is_you,
+                    counts=rules.CHILD_PARTY in who.all,
+                    required=rules.CHILD_PARTY in who.required,
+                    decision=mine.get(rules.CHILD_PARTY),
+                )
+            )
+        answers = {key: d.decision for key, d in mine.items()}
+        state = _state(consent, consent.pk in newest, answers, who, guardian_ids, bands[case.child_id], now, today)
+        if not decisions_visible and state not in {SUPERSEDED, EXPIRED}:
+            # A recipient agency sees whether the consent lets it in now, not who said what.
+            state = EFFECTIVE if consent.pk in own_grants else INACTIVE
+        cards.append(
+            ConsentCard(
+                consent=consent,
+                recipients=recipients_by_consent.get(consent.pk, []),
+                parties=parties,
+                state=state,
+                is_newest=consent.pk in newest,
+                decisions_visible=decisions_visible,
+                you=next((p for p in parties if p.is_you), None),
+            )
+        )
+    return cards
+
+
+def _state(
+    consent: Consent,
+    is_newest: bool,
+    answers: dict[str, str],
+    who: rules.Parties,
+    guardian_ids: frozenset[int],
+    band_list: list[rules.Band],
+    now: Any,
+    today: date,
+) -> str:
+    if not is_newest:
+        return SUPERSEDED
+    if consent.valid_until < today:
+        return EXPIRED
+    if not who.required:
+        return NOBODY
+    if any(answers.get(p) == rules.REVOKED for p in who.all):
+        return REVOKED
+    if any(answers.get(p) == rules.REFUSED for p in who.all):
+        return REFUSED
+    if consent.valid_from > today:
+        return NOT_STARTED
+    effective = rules.is_effective_at(
+        now,
+        valid_from=consent.valid_from,
+        valid_until=consent.valid_until,
+        decisions=answers,
+        custodial_guardian_ids=guardian_ids,
+        band_list=band_list,
+    )
+    return EFFECTIVE if effective else WAITING
+
+
+def _manages_case(viewer: Viewer, case: Any) -> bool:
+    from consent.services import manages
+
+    return manages(viewer, case)
+
+
+def _consents() -> Any:
+    return Consent.objects.select_related("case__child", "case__owner_agency__principal", "created_by")
+
+
+def family_cards(viewer: Viewer) -> list[ConsentCard]:
+    """The versions in force of every consent about the viewer's child (or themself, for a
+    child whose answer counts), newest first."""
+    consents = list(_consents().filter(newest_versions_q()).order_by("-created_at", "-id"))
+    cards = build_cards(viewer, consents, for_family=True)
+    return [card for card in cards if family_may_see(viewer, card)]
+
+
+def family_may_see(viewer: Viewer, card: ConsentCard) -> bool:
+    """Guardians see every consent about their child; the child sees them once their own
+    answer counts (asked from 12, deciding from 15, or by a maturity assessment)."""
+    if viewer.role != "child":
+        return True
+    return card.you is not None and card.you.counts
+
+
+def family_card(viewer: Viewer, consent_uuid: Any) -> ConsentCard | None:
+    consent = _consents().filter(uuid=consent_uuid).first()
+    if consent is None:
+        return None
+    card = build_cards(viewer, [consent], for_family=True)[0]
+    return card if family_may_see(viewer, card) else None
+
+
+def waiting_for_me(viewer: Viewer) -> list[ConsentCard]:
+    """Consents in force that wait for the signed-in family member's answer."""
+    return [card for card in family_cards(viewer) if card.waiting_for_you]
+
+
+def case_cards(viewer: Viewer, case: Any) -> list[ConsentCard]:
+    """Versions in force of the case's consents the staff viewer may see."""
+    consents = list(_consents().filter(newest_versions_q(), case_id=case.pk).order_by("-created_at", "-id"))
+    return build_cards(viewer, consents, for_family=False)
+
+
+def staff_card(viewer: Viewer, consent: Consent) -> ConsentCard:
+    return build_cards(viewer, [consent], for_family=False)[0]
+
+
+def history_cards(viewer: Viewer, consent: Consent, *, for_family: bool) -> tuple[list[ConsentCard], dict[int, list]]:
+    """Every version of the consent's series, newest first, and every decision on each
+    (append-only, never edited)."""
+    versions = list(_consents().filter(series=consent.series).order_by("-version"))
+    cards = build_cards(viewer, versions, for_family=for_family)
+    all_decisions: dict[int, list] = {}
+    for decision in (
+        ConsentDecision.objects.filter(consent__series=consent.series)
+        .select_related("recorded_by", "oral_to__user", "guardian")
+        .order_by("decided_at", "id")
+    ):
+        all_decisions.setdefault(decision.consent_id, []).append(decision)
+    return cards, all_decisions
+
+
+def maturity_history(child: Any) -> list[MaturityAssessment]:
+    return list(
+        MaturityAssessment.objects.filter(child=child)
+        .select_related("recorded_by", "recorded_by_agency")
+        .order_by("-recorded_at", "-id")
+    )

@@ -1,0 +1,47 @@
+"""Fixtures for the consent tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cases.models import SharedItem
+from consent.scoping import system_scope
+from tests.world import World, category
+
+
+@pytest.fixture
+def lost_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, list[int]]]:
+    """Record the after-commit `access_lost` announcements instead of calling meetings."""
+    calls: list[tuple[int, list[int]]] = []
+    monkeypatch.setattr(
+        "consent.services._access_lost", lambda case_id, agency_ids: calls.append((case_id, agency_ids))
+    )
+    return calls
+
+
+class Clock:
+    """Time travel: patch `timezone.now` (and so `localdate`) to a chosen moment."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
+
+    def to(self, moment: Any) -> None:
+        self.monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock(monkeypatch)
+
+
+def shared_item(world: World, author: Any, code: str, title: str, *, case: Any = None) -> SharedItem:
+    with system_scope():
+        return SharedItem.objects.create(
+            case=case or world.case,
+            author_agency=author,
+            category=category(code),
+            title=title,
+            body="Innehåll som bara ska synas med samtycke.",
+        )

@@ -171,7 +171,7 @@ def _narrow(request: HttpRequest, card: selectors.ConsentCard, template: str, do
                 messages.success(request, _("Samtycket är begränsat. Ändringen gäller från och med nu."))
                 return redirect(done, new.uuid)
         status = 400
-    return render(request, template, {"card": card, "form": form}, status=status)
+    return render(request, template, {"card": card, "case": card.consent.case, "form": form}, status=status)
 
 
 @family_only

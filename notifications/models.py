@@ -20,6 +20,9 @@ class Notification(models.Model):
     """
 
     RECIPIENT_SCOPED = True
+    # The row holds a kind code and links, never child data: reading one's own list is not
+    # a read of a child's information (the case, when shown, is fetched and logged).
+    NOT_LOGGED = True
 
     class EmailState(models.TextChoices):
         PENDING = "pending", _("Väntar")
@@ -38,6 +41,7 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     email_state = models.CharField(max_length=10, choices=EmailState.choices, default=EmailState.PENDING)
     pushed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager()
 
@@ -47,6 +51,9 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "-id"], name="notification_recipient_id"),
             models.Index(fields=["recipient", "read_at"], name="notification_unread"),
             models.Index(fields=["email_state", "created_at"], name="notification_email_state"),
+            models.Index(
+                fields=["created_at"], condition=models.Q(pushed_at__isnull=True), name="notification_unpushed"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -70,7 +77,36 @@ class Reminder(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["sent_at", "due_at"], name="reminder_due")]
+        indexes = [
+            models.Index(fields=["sent_at", "due_at"], name="reminder_due"),
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(sent_at__isnull=True, cancelled_at__isnull=True),
+                name="reminder_pending_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class EmailPreference(models.Model):
+    """How one person wants e-mail about one kind of notification. In-app is always on.
+
+    No row means the kind's default (`notifications.kinds`). Not child data: a person's own
+    setting, read and written only for `request.user`.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preferences")
+    kind = models.CharField(max_length=40)
+    delivery = models.CharField(
+        max_length=12,
+        choices=[("immediately", _("Direkt")), ("digest", _("En sammanfattning per dag")), ("never", _("Aldrig"))],
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="emailpreference_user_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.delivery}"

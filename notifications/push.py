@@ -1,11 +1,20 @@
-"""Websocket push of new notification ids to the recipient's own group."""
+"""Websocket push of new notification ids to the recipient's own group.
+
+A push is claimed before it is sent (`pushed_at` set under SELECT … FOR UPDATE SKIP
+LOCKED), so two processes never push the same row; a failed send releases the claim and
+the sweeper tries again. The push carries the id only: the page fetches the rest through
+the policy-checked views.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.db import transaction
 from django.utils import timezone
 
 from consent.scoping import system_scope
@@ -13,22 +22,62 @@ from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 
+# One send may wait this long before the layer is taken to be down (the rest then wait).
+SEND_TIMEOUT = 0.5
+
 
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def push_notifications(ids: list[int]) -> None:
-    layer = get_channel_layer()
+def message(notification_id: int) -> dict[str, object]:
+    return {"type": "notification.new", "id": notification_id}
+
+
+def _claim(ids: Iterable[int]) -> list[tuple[int, int]]:
+    with transaction.atomic(), system_scope():
+        rows = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=list(ids), pushed_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "recipient_id")
+        )
+        if rows:
+            Notification.objects.filter(pk__in=[pk for pk, _ in rows]).update(pushed_at=timezone.now())
+    return rows
+
+
+def _release(ids: list[int]) -> None:
     with system_scope():
-        rows = list(Notification.objects.filter(pk__in=ids, pushed_at__isnull=True).values_list("pk", "recipient_id"))
-    pushed = []
-    for pk, recipient_id in rows:
+        Notification.objects.filter(pk__in=ids).update(pushed_at=None)
+
+
+async def _send_all(rows: list[tuple[int, int]]) -> list[int]:
+    """Send each row; return the ids not sent. Stops at the first failure (layer down)."""
+    layer = get_channel_layer()
+    for index, (pk, recipient_id) in enumerate(rows):
         try:
-            async_to_sync(layer.group_send)(user_group(recipient_id), {"type": "notification.new", "id": pk})
-            pushed.append(pk)
+            await asyncio.wait_for(layer.group_send(user_group(recipient_id), message(pk)), SEND_TIMEOUT)
         except Exception:
-            logger.warning("push of notification %s failed", pk, exc_info=True)
-    if pushed:
-        with system_scope():
-            Notification.objects.filter(pk__in=pushed).update(pushed_at=timezone.now())
+            logger.warning("push of notification %s failed; the sweeper will retry", pk, exc_info=True)
+            return [p for p, _ in rows[index:]]
+    return []
+
+
+def push_notifications(ids: Iterable[int], *, loop: asyncio.AbstractEventLoop | None = None) -> int:
+    """Push the not-yet-pushed rows among `ids`. Returns how many were sent.
+
+    `loop`: a long-lived event loop to run on (the dispatcher thread keeps one, so the
+    channel layer's connection is reused); otherwise a short-lived one is used.
+    """
+    rows = _claim(ids)
+    if not rows:
+        return 0
+    try:
+        failed = loop.run_until_complete(_send_all(rows)) if loop is not None else async_to_sync(_send_all)(rows)
+    except Exception:
+        logger.warning("push of %d notifications failed", len(rows), exc_info=True)
+        failed = [pk for pk, _ in rows]
+    if failed:
+        _release(failed)
+    return len(rows) - len(failed)

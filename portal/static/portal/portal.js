@@ -4,6 +4,9 @@
  * - `PortalLive.connect(url)` opens a websocket that reconnects with backoff. Messages
  *   carry ids only; listeners re-fetch through the policy-checked views. After a
  *   reconnect a `portal:live-open` event lets pages catch up from the database.
+ * - A socket with an element `[data-live-since="<name>"]` on the page (the bell) asks the
+ *   server on every open for what is newer than the last id it saw
+ *   (`{"type": "since", "id": n}`); the answer arrives as an ordinary message.
  * - Elements with `data-live-refresh="<type>"` are re-fetched by htmx (trigger
  *   `live-refresh`) when a message of that type arrives.
  */
@@ -22,6 +25,8 @@
     this.name = name || "live";
     this.delay = 500;
     this.closedByServer = false;
+    this.opens = 0;
+    this.lastId = 0;
     this.connect();
   }
 
@@ -32,11 +37,17 @@
     this.ws = ws;
     ws.addEventListener("open", function () {
       self.delay = 500;
-      document.dispatchEvent(new CustomEvent("portal:live-open", { detail: { name: self.name } }));
+      self.opens += 1;
+      var since = self.sinceId();
+      if (since !== null) { self.send({ type: "since", id: since }); }
+      document.dispatchEvent(new CustomEvent("portal:live-open", {
+        detail: { name: self.name, first: self.opens === 1, since: since !== null }
+      }));
     });
     ws.addEventListener("message", function (event) {
       var data;
       try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (typeof data.id === "number" && data.id > self.lastId) { self.lastId = data.id; }
       data.socket = self.name;
       document.dispatchEvent(new CustomEvent("portal:live", { detail: data }));
       if (data.type === "closed") { self.closedByServer = true; }
@@ -48,6 +59,14 @@
       setTimeout(function () { self.connect(); }, self.delay);
       self.delay = Math.min(self.delay * 2, 15000);
     });
+  };
+
+  // The newest id known on the page or seen on this socket, or null (no catch-up by id).
+  LiveSocket.prototype.sinceId = function () {
+    var el = document.querySelector('[data-live-since="' + this.name + '"]');
+    if (!el) { return null; }
+    var fromPage = parseInt(el.getAttribute("data-live-last-id") || "0", 10) || 0;
+    return Math.max(fromPage, this.lastId);
   };
 
   LiveSocket.prototype.send = function (payload) {
@@ -80,8 +99,10 @@
   document.addEventListener("portal:live", function (event) {
     refreshMatching(event.detail.type);
   });
-  document.addEventListener("portal:live-open", function () {
-    // Catch up from the database after every (re)connect.
+  document.addEventListener("portal:live-open", function (event) {
+    // Catch up from the database after every reconnect. On the first open a socket that
+    // asks "since" needs no refresh: the page was just rendered and the answer covers the gap.
+    if (event.detail.first && event.detail.since) { return; }
     refreshMatching("reconnect");
   });
 

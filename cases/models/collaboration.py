@@ -1,115 +1,21 @@
-"""The child, the family, the collaboration (samverkan) and the items shared in it.
-
-Every model here is child data: its default manager is scoped, so a query outside a
-scope raises and a query inside one returns only what `consent.policy` allows.
-"""
+"""The collaboration (samverkan), the items shared in it, the team and the coordinator."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import uuid4
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.models.family import Child, Guardian
 from consent.scoping import ScopedManager
 
 if TYPE_CHECKING:
     from consent.scoping import Viewer
-
-personal_number_validator = RegexValidator(
-    r"^\d{8}-\d{4}$", _("Ange personnumret som ÅÅÅÅMMDD-NNNN, till exempel 20150312-1234.")
-)
-
-
-class Child(models.Model):
-    """The child the collaboration is for. The personal identity number is searchable by
-    exact match only and is never shown in lists."""
-
-    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
-    first_name = models.CharField(_("förnamn"), max_length=100)
-    last_name = models.CharField(_("efternamn"), max_length=100)
-    personal_number = models.CharField(
-        _("personnummer"), max_length=13, unique=True, validators=[personal_number_validator]
-    )
-    date_of_birth = models.DateField(_("födelsedatum"))
-    language = models.CharField(_("språk hemma"), max_length=60, default="svenska")
-    interpreter_needed = models.BooleanField(_("behöver tolk"), default=False)
-    protected_identity = models.BooleanField(_("skyddade personuppgifter"), default=False)
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="child_profile"
-    )
-    registered_by_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager()
-
-    class Meta:
-        verbose_name = _("barn")
-        verbose_name_plural = _("barn")
-
-    def __str__(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
-    def age_on(self, day: date) -> int:
-        born = self.date_of_birth
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-class Guardian(models.Model):
-    """A guardian (vårdnadshavare). Contact details of a protected person are shown only
-    to the registering agency's staff; invitations to them go only through the portal."""
-
-    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
-    first_name = models.CharField(_("förnamn"), max_length=100)
-    last_name = models.CharField(_("efternamn"), max_length=100)
-    personal_number = models.CharField(
-        _("personnummer"), max_length=13, unique=True, validators=[personal_number_validator]
-    )
-    email = models.EmailField(_("e-post"), blank=True)
-    phone = models.CharField(_("telefon"), max_length=40, blank=True)
-    address = models.CharField(_("adress"), max_length=300, blank=True)
-    protected_identity = models.BooleanField(_("skyddade personuppgifter"), default=False)
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="guardian_profile"
-    )
-    registered_by_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
-
-    objects = ScopedManager()
-
-    class Meta:
-        verbose_name = _("vårdnadshavare")
-        verbose_name_plural = _("vårdnadshavare")
-
-    def __str__(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
-
-class Guardianship(models.Model):
-    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="guardianships")
-    guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="guardianships")
-    has_custody = models.BooleanField(_("har vårdnad"), default=True)
-    lives_with_child = models.BooleanField(_("bor med barnet"), default=True)
-
-    objects = ScopedManager()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["child", "guardian"], name="guardianship_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.guardian_id}→{self.child_id}"
 
 
 class Case(models.Model):
@@ -130,6 +36,14 @@ class Case(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Pågående")
         CLOSED = "closed", _("Avslutad")
+
+    class ClosureReason(models.TextChoices):
+        GOALS_MET = "goals_met", _("Målen är nådda")
+        NO_LONGER_NEEDED = "not_needed", _("Behovet av samordning finns inte längre")
+        FAMILY_ENDED = "family_ended", _("Familjen vill avsluta")
+        MOVED = "moved", _("Familjen har flyttat")
+        OTHER_SUPPORT = "other_support", _("Stödet samordnas på annat sätt")
+        OTHER = "other", _("Annat skäl")
 
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="cases")
@@ -152,9 +66,13 @@ class Case(models.Model):
     coordinator_agency = models.ForeignKey(
         "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="coordinated_cases"
     )
-    last_contact_at = models.DateTimeField(null=True, blank=True)
+    last_contact_at = models.DateTimeField(_("senaste kontakt med familjen"), null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    closure_reason = models.CharField(_("skäl till avslut"), max_length=30, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closure_reason = models.CharField(_("skäl till avslut"), max_length=30, blank=True, choices=ClosureReason.choices)
+    closure_note = models.TextField(_("kommentar till avslutet"), blank=True)
     stress_at_start = models.PositiveSmallIntegerField(
         _("familjens stress vid start (1–10)"),
         null=True,
@@ -183,7 +101,17 @@ class Case(models.Model):
                 condition=models.Q(status="open", closed_at__isnull=True)
                 | models.Q(status="closed", closed_at__isnull=False),
                 name="case_closed_has_time",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stress_at_start__isnull=True)
+                | models.Q(stress_at_start__gte=1, stress_at_start__lte=10),
+                name="case_stress_at_start_1_10",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stress_at_close__isnull=True)
+                | models.Q(stress_at_close__gte=1, stress_at_close__lte=10),
+                name="case_stress_at_close_1_10",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -202,6 +130,9 @@ class CaseItem(models.Model):
     while an effective consent covers (that agency, the item's category) and the item's
     `shared_condition` holds. Subclasses set `CATEGORY_CODE` for a fixed category or
     declare a `category` foreign key to let the author choose.
+
+    Never follow a foreign key from one item to another in a page (`action.goal`): a
+    related object is fetched without the policy. Look it up among the visible rows.
     """
 
     CATEGORY_CODE: ClassVar[str | None] = None
@@ -256,6 +187,34 @@ class SharedItem(CaseItem):
         return self.title
 
 
+class FamilyMember(CaseItem):
+    """Someone in the family whose own needs matter to the child's situation (seed 004:
+    the adult may be the one who needs support). Written in the family's words."""
+
+    CATEGORY_CODE = "family"
+
+    class Relation(models.TextChoices):
+        PARENT = "parent", _("Förälder")
+        STEP_PARENT = "step_parent", _("Bonusförälder")
+        SIBLING = "sibling", _("Syskon")
+        GRANDPARENT = "grandparent", _("Mor- eller farförälder")
+        OTHER = "other", _("Annan närstående")
+
+    guardian = models.ForeignKey(Guardian, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("namn"), max_length=200, blank=True)
+    relation = models.CharField(_("relation till barnet"), max_length=20, choices=Relation.choices)
+    lives_with_child = models.BooleanField(_("bor med barnet"), default=True)
+    needs = models.TextField(_("egna behov av stöd"), blank=True)
+
+    class Meta:
+        verbose_name = _("familjemedlem")
+        verbose_name_plural = _("familjemedlemmar")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name or self.get_relation_display()
+
+
 class TeamMember(models.Model):
     """An agency participating in the collaboration, with its contact person.
     Being in the team gives no access by itself: consent does."""
@@ -289,8 +248,12 @@ class ExternalContact(models.Model):
     email = models.EmailField(_("e-post"), blank=True)
     phone = models.CharField(_("telefon"), max_length=40, blank=True)
     role_description = models.CharField(_("roll"), max_length=200, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager()
+
+    class Meta:
+        ordering = ["organisation", "name"]
 
     def __str__(self) -> str:
         return f"{self.name}, {self.organisation}"
@@ -298,7 +261,7 @@ class ExternalContact(models.Model):
 
 class CoordinatorAppointment(models.Model):
     """One appointment of a coordinator, with the child's wish asked first (seed 003).
-    History is kept: a change of coordinator is a new row."""
+    History is kept: a change of coordinator ends the current row and adds a new one."""
 
     class Wish(models.TextChoices):
         PERSON = "person", _("Barnet önskar en viss person")
@@ -321,6 +284,8 @@ class CoordinatorAppointment(models.Model):
     handed_over_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    handed_over_at = models.DateTimeField(_("överlämning registrerad"), null=True, blank=True)
+    handover_note = models.TextField(_("anteckning om överlämningen"), blank=True)
     guardians_informed_at = models.DateTimeField(_("vårdnadshavare informerade"), null=True, blank=True)
     child_informed_at = models.DateTimeField(_("barnet informerat"), null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -330,39 +295,53 @@ class CoordinatorAppointment(models.Model):
 
     class Meta:
         ordering = ["appointed_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(wish="person") | models.Q(wished_person__isnull=True, wished_person_text=""),
+                name="appointment_wished_person_only_with_wish",
+            ),
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(ended_at__isnull=True), name="appointment_one_current"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Samordnare {self.coordinator_id} för {self.case_id}"
 
+    @property
+    def is_deviation(self) -> bool:
+        return bool(self.deviation_reason)
 
-class PlanAction(CaseItem):
-    """An action in the joint plan: who does what, by when, and how it is going."""
+    @property
+    def is_current(self) -> bool:
+        return self.ended_at is None
 
-    CATEGORY_CODE = "plan"
 
-    class Status(models.TextChoices):
-        PLANNED = "planned", _("Planerad")
-        IN_PROGRESS = "in_progress", _("Pågår")
-        DONE = "done", _("Klar")
-        CANCELLED = "cancelled", _("Avbruten")
+class ConcernReport(CaseItem):
+    """That a concern report (orosanmälan) was made: by whom, when, to which municipality.
 
-    description = models.TextField(_("vad ska göras"))
-    responsible_agency = models.ForeignKey(
-        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    Never its content, never a consent: the duty to report is personal and waits for no
+    one (DESIGN rule 9). Only the recording agency sees the row (`NEVER_SHARED`), so it
+    gives social services' investigators, or anyone else, no access to the collaboration.
+    """
+
+    NEVER_SHARED = True
+
+    reported_on = models.DateField(_("datum för anmälan"))
+    municipality = models.ForeignKey(
+        "agencies.Principal", on_delete=models.PROTECT, related_name="+", verbose_name=_("kommun")
     )
-    responsible_external = models.ForeignKey(
-        ExternalContact, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    responsible_person = models.CharField(_("ansvarig person"), max_length=200, blank=True)
-    due_date = models.DateField(_("klart senast"))
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
-    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("insats i planen")
-        verbose_name_plural = _("insatser i planen")
-        ordering = ["due_date", "id"]
-        indexes = [models.Index(fields=["case", "status", "due_date"], name="planaction_case_status_due")]
+        verbose_name = _("gjord orosanmälan")
+        verbose_name_plural = _("gjorda orosanmälningar")
+        ordering = ["-reported_on", "-id"]
 
     def __str__(self) -> str:
-        return self.description[:60]
+        return f"Orosanmälan {self.reported_on:%Y-%m-%d}"
+
+
+def immutable_save_guard(instance: Any) -> None:
+    """Refuse to overwrite a history row (called from `save()` of append-only models)."""
+    if not instance._state.adding:
+        raise ValueError(f"{type(instance).__name__} rows are immutable: add a new row instead.")

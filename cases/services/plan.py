@@ -1,0 +1,597 @@
+"""The mapping (kartläggning) and the joint plan: goals, actions and the SIP elements.
+
+Every change of the plan appends an immutable `PlanChange` (who, when, what) and raises
+the plan's version, in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Case, ExternalContact, LifeArea, MappingEntry, Plan, PlanAction, PlanChange, PlanGoal
+from cases.services._common import (
+    CaseError,
+    check_family_author,
+    clean_text,
+    notify_agency,
+    require_coordinator,
+    require_open,
+    require_staff,
+)
+from consent import policy
+from consent.scoping import Viewer, system_scope
+from portal import audit
+
+PLAN_ONLY_COORDINATOR = "Bara samordnaren kan ändra den gemensamma planen."
+
+
+def _require_plan_coordinator(viewer: Viewer, case: Case) -> None:
+    require_coordinator(viewer, case, _(PLAN_ONLY_COORDINATOR))
+
+
+# --------------------------------------------------------------------------------------
+# Mapping
+# --------------------------------------------------------------------------------------
+
+
+def _mapping_fields(area: str, current_state: str, desired_state: str) -> tuple[str, str, str]:
+    if area not in LifeArea.values:
+        raise CaseError(_("Välj ett område."))
+    current_state, desired_state = clean_text(current_state), clean_text(desired_state)
+    if not current_state:
+        raise CaseError(_("Skriv hur det är nu, med familjens egna ord."))
+    return area, current_state, desired_state
+
+
+def mapping_entry_create(
+    *,
+    viewer: Viewer,
+    case: Case,
+    area: str,
+    current_state: str,
+    desired_state: str = "",
+    is_priority: bool = False,
+    written_by_guardian_id: int | None = None,
+    written_by_child: bool = False,
+) -> MappingEntry:
+    """Map one life area: how it is now, how the family wants it, and whether it matters
+    most right now (seed 004). Several entries per area are fine (the child's and a
+    parent's view)."""
+    require_coordinator(viewer, case, _("Bara samordnaren kan ändra kartläggningen."))
+    require_open(case)
+    area, current_state, desired_state = _mapping_fields(area, current_state, desired_state)
+    check_family_author(case, written_by_guardian_id)
+    with transaction.atomic():
+        entry = MappingEntry.objects.create(
+            case=case,
+            author_agency_id=viewer.agency_id,
+            created_by_id=viewer.user_id,
+            area=area,
+            current_state=current_state,
+            desired_state=desired_state,
+            is_priority=bool(is_priority),
+            written_by_guardian_id=written_by_guardian_id,
+            written_by_child=bool(written_by_child),
+        )
+        audit.record(viewer=viewer, action="mapping.entry_created", obj=entry, case_id=case.pk, data={"area": area})
+    return entry
+
+
+def mapping_entry_update(
+    *,
+    viewer: Viewer,
+    entry: MappingEntry,
+    area: str,
+    current_state: str,
+    desired_state: str = "",
+    is_priority: bool = False,
+) -> MappingEntry:
+    """Change an entry the viewer's agency wrote (consent never gives write access)."""
+    with system_scope():
+        case = Case.objects.get(pk=entry.case_id)
+    require_coordinator(viewer, case, _("Bara samordnaren kan ändra kartläggningen."))
+    require_open(case)
+    if not policy.can_edit(viewer, entry):
+        raise CaseError(_("Du kan bara ändra det som din verksamhet har skrivit."))
+    area, current_state, desired_state = _mapping_fields(area, current_state, desired_state)
+    with transaction.atomic():
+        entry.area, entry.current_state, entry.desired_state = area, current_state, desired_state
+        entry.is_priority = bool(is_priority)
+        entry.updated_at = timezone.now()
+        entry.save(update_fields=["area", "current_state", "desired_state", "is_priority", "updated_at"])
+        audit.record(viewer=viewer, action="mapping.entry_updated", obj=entry, case_id=case.pk, data={"area": area})
+    return entry
+
+
+# --------------------------------------------------------------------------------------
+# Versioning
+# --------------------------------------------------------------------------------------
+
+
+def _plan_locked(case: Case, viewer: Viewer) -> Plan:
+    """The case's plan row, locked for the version bump (created on first change)."""
+    with system_scope():
+        plan = Plan.objects.select_for_update().filter(case_id=case.pk).first()
+        if plan is None:
+            Plan.objects.get_or_create(
+                case_id=case.pk, defaults={"author_agency_id": viewer.agency_id, "created_by_id": viewer.user_id}
+            )
+            plan = Plan.objects.select_for_update().get(case_id=case.pk)
+    return plan
+
+
+def record_change(
+    *,
+    viewer: Viewer,
+    case: Case,
+    target: str,
+    target_uuid: Any,
+    change: str,
+    summary: str,
+    fields: dict[str, list[Any]],
+) -> PlanChange:
+    """Append one immutable change row and raise the plan's version. Call inside the
+    transaction of the change itself."""
+    plan = _plan_locked(case, viewer)
+    plan.version += 1
+    plan.updated_at = timezone.now()
+    with system_scope():
+        Plan.objects.filter(pk=plan.pk).update(version=plan.version, updated_at=plan.updated_at)
+        name = viewer.user.full_name if viewer.user is not None else ""
+        if not name and viewer.user_id:
+            from portal.models import User
+
+            name = User.objects.filter(pk=viewer.user_id).values_list("full_name", flat=True).first() or ""
+        return PlanChange.objects.create(
+            case_id=case.pk,
+            author_agency_id=viewer.agency_id,
+            created_by_id=viewer.user_id,
+            version=plan.version,
+            target=target,
+            target_uuid=target_uuid,
+            change=change,
+            summary=summary[:300],
+            fields=fields,
+            changed_by_name=name,
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _diff(obj: Any, new: dict[str, Any]) -> dict[str, list[Any]]:
+    return {
+        field: [_jsonable(getattr(obj, field)), _jsonable(value)]
+        for field, value in new.items()
+        if getattr(obj, field) != value
+    }
+
+
+# --------------------------------------------------------------------------------------
+# The plan text and phase
+# --------------------------------------------------------------------------------------
+
+
+def plan_update(
+    *,
+    viewer: Viewer,
+    case: Case,
+    support_needed: str = "",
+    others_do: str = "",
+    overall_principal_id: int | None = None,
+    coordinator_will: str = "",
+    coordinator_will_not: str = "",
+) -> Plan:
+    """Write the SIP elements: the support needed, what others do, which principal holds
+    overall responsibility, and what the coordinator will and will not do (seed 003)."""
+    from agencies.models import Principal
+
+    _require_plan_coordinator(viewer, case)
+    require_open(case)
+    if overall_principal_id is not None and not Principal.objects.filter(pk=overall_principal_id).exists():
+        raise CaseError(_("Välj en huvudman."))
+    new = {
+        "support_needed": clean_text(support_needed),
+        "others_do": clean_text(others_do),
+        "overall_principal_id": overall_principal_id,
+        "coordinator_will": clean_text(coordinator_will),
+        "coordinator_will_not": clean_text(coordinator_will_not),
+    }
+    with system_scope():
+        existing = Plan.objects.filter(case_id=case.pk).first()
+    if existing is not None and not policy.can_view(viewer, existing):
+        raise CaseError(
+            _("Planen är skriven av en annan verksamhet. Du behöver familjens samtycke till planen för att ändra den.")
+        )
+    with transaction.atomic():
+        plan = _plan_locked(case, viewer)
+        changed = _diff(plan, new)
+        if not changed:
+            return plan
+        for field, value in new.items():
+            setattr(plan, field, value)
+        with system_scope():
+            Plan.objects.filter(pk=plan.pk).update(**new)
+        labels = {
+            "support_needed": _("vilket stöd som behövs"),
+            "others_do": _("vad andra gör"),
+            "overall_principal_id": _("huvudman med övergripande ansvar"),
+            "coordinator_will": _("vad samordnaren gör"),
+            "coordinator_will_not": _("vad samordnaren inte gör"),
+        }
+        record_change(
+            viewer=viewer,
+            case=case,
+            target=PlanChange.Target.PLAN,
+            target_uuid=plan.uuid,
+            change=PlanChange.Change.UPDATED,
+            summary=_("Ändrade %(what)s") % {"what": ", ".join(str(labels[f]) for f in changed)},
+            fields=changed,
+        )
+        plan.refresh_from_db(fields=["version", "updated_at"])
+        audit.record(viewer=viewer, action="plan.updated", obj=plan, case_id=case.pk, data={"fields": sorted(changed)})
+    return plan
+
+
+def plan_phase_set(*, viewer: Viewer, case: Case, phase: str) -> Case:
+    """Move the work through clarify → plan → carry out (closing the collaboration moves
+    it to close)."""
+    _require_plan_coordinator(viewer, case)
+    require_open(case)
+    if phase not in Case.Phase.values:
+        raise CaseError(_("Välj en fas."))
+    if phase == Case.Phase.CLOSE:
+        raise CaseError(_("Avsluta samverkan för att gå till fasen Avsluta."))
+    if phase == case.phase:
+        return case
+    with transaction.atomic():
+        before = case.phase
+        with system_scope():
+            Case.objects.filter(pk=case.pk).update(phase=phase)
+        case.phase = phase
+        record_change(
+            viewer=viewer,
+            case=case,
+            target=PlanChange.Target.PHASE,
+            target_uuid=None,
+            change=PlanChange.Change.UPDATED,
+            summary=_("Fas: %(before)s → %(after)s")
+            % {"before": Case.Phase(before).label, "after": Case.Phase(phase).label},
+            fields={"phase": [before, phase]},
+        )
+        audit.record(viewer=viewer, action="plan.phase_changed", obj=case, case_id=case.pk, data={"to": phase})
+    return case
+
+
+# --------------------------------------------------------------------------------------
+# Goals
+# --------------------------------------------------------------------------------------
+
+
+def goal_create(
+    *,
+    viewer: Viewer,
+    case: Case,
+    text: str,
+    area: str = "",
+    written_by_guardian_id: int | None = None,
+    written_by_child: bool = False,
+    from_mapping: MappingEntry | None = None,
+) -> PlanGoal:
+    """A goal of the plan, usually taken from a life area of the mapping."""
+    _require_plan_coordinator(viewer, case)
+    require_open(case)
+    text = clean_text(text)
+    if not text:
+        raise CaseError(_("Skriv målet."))
+    if area and area not in LifeArea.values:
+        raise CaseError(_("Välj ett område."))
+    if from_mapping is not None:
+        if from_mapping.case_id != case.pk or not policy.can_view(viewer, from_mapping):
+            raise CaseError(_("Kartläggningen finns inte."))
+        area = area or from_mapping.area
+    check_family_author(case, written_by_guardian_id)
+    with transaction.atomic():
+        goal = PlanGoal.objects.create(
+            case=case,
+            author_agency_id=viewer.agency_id,
+            created_by_id=viewer.user_id,
+            text=text,
+            area=area,
+            written_by_guardian_id=written_by_guardian_id,
+            written_by_child=bool(written_by_child),
+        )
+        record_change(
+            viewer=viewer,
+            case=case,
+            target=PlanChange.Target.GOAL,
+            target_uuid=goal.uuid,
+            change=PlanChange.Change.CREATED,
+            summary=_("Nytt mål: %(text)s") % {"text": text[:200]},
+            fields={"text": [None, text], "area": [None, area]}
+            | ({"from_mapping": [None, str(from_mapping.uuid)]} if from_mapping is not None else {}),
+        )
+        audit.record(viewer=viewer, action="plan.goal_created", obj=goal, case_id=case.pk)
+    return goal
+
+
+def goal_update(*, viewer: Viewer, goal: PlanGoal, text: str, area: str = "", status: str = "") -> PlanGoal:
+    with system_scope():
+        case = Case.objects.get(pk=goal.case_id)
+    _require_plan_coordinator(viewer, case)
+    require_open(case)
+    if not policy.can_view(viewer, goal):
+        raise CaseError(_("Målet finns inte."))
+    text = clean_text(text)
+    if not text:
+        raise CaseError(_("Skriv målet."))
+    if area and area not in LifeArea.values:
+        raise CaseError(_("Välj ett område."))
+    status = status or goal.status
+    if status not in PlanGoal.Status.values:
+        raise CaseError(_("Välj hur det går med målet."))
+    new = {"text": text, "area": area, "status": status}
+    changed = _diff(goal, new)
+    if not changed:
+        return goal
+    with transaction.atomic():
+        for field, value in new.items():
+            setattr(goal, field, value)
+        goal.updated_at = timezone.now()
+        with system_scope():
+            PlanGoal.objects.filter(pk=goal.pk).update(**new, updated_at=goal.updated_at)
+        record_change(
+            viewer=viewer,
+            case=case,
+            target=PlanChange.Target.GOAL,
+            target_uuid=goal.uuid,
+            change=PlanChange.Change.UPDATED,
+            summary=_("Ändrade målet: %(text)s") % {"text": text[:200]},
+            fields=changed,
+        )
+        audit.record(viewer=viewer, action="plan.goal_updated", obj=goal, case_id=case.pk)
+    return goal
+
+
+# --------------------------------------------------------------------------------------
+# Actions
+# --------------------------------------------------------------------------------------
+
+
+def _check_action_refs(
+    viewer: Viewer,
+    case: Case,
+    *,
+    responsible_agency_id: int | None,
+    responsible_external_id: int | None,
+    goal_id: int | None,
+) -> None:
+    from agencies.models import Agency
+
+    if responsible_agency_id and not Agency.objects.filter(pk=responsible_agency_id, is_active=True).exists():
+        raise CaseError(_("Välj en verksamhet."))
+    if responsible_external_id:
+        with system_scope():
+            ok = ExternalContact.objects.filter(
+                pk=responsible_external_id, case_id=case.pk, removed_at__isnull=True
+            ).exists()
+        if not ok:
+            raise CaseError(_("Välj en av samverkans externa kontakter."))
+    if goal_id:
+        goal = policy.visible_to(PlanGoal, viewer).filter(pk=goal_id, case_id=case.pk).first()
+        if goal is None:
+            raise CaseError(_("Målet finns inte."))
+
+
+def plan_action_create(
+    *,
+    viewer: Viewer,
+    case: Case,
+    description: str,
+    due_date: date,
+    responsible_agency_id: int | None = None,
+    responsible_external_id: int | None = None,
+    responsible_person: str = "",
+    written_by_guardian_id: int | None = None,
+    written_by_child: bool = False,
+    source: dict[str, Any] | None = None,
+    goal_id: int | None = None,
+) -> PlanAction:
+    """Add an action to the joint plan (by the coordinator; e.g. from a meeting decision).
+
+    The action belongs to the coordinator's agency (category "plan"); the responsible
+    agency is notified. `source` (ids only) records where it came from, e.g. a decision.
+    The change is versioned like every other change of the plan.
+    """
+    _require_plan_coordinator(viewer, case)
+    require_open(case)
+    description = (description or "").strip()
+    if not description:
+        raise CaseError(_("Beskriv vad som ska göras."))
+    if due_date is None:
+        raise CaseError(_("Ange när det ska vara klart."))
+    responsible_person = (responsible_person or "").strip()
+    if not (responsible_agency_id or responsible_external_id or responsible_person):
+        raise CaseError(_("Ange vem som ansvarar."))
+    _check_action_refs(
+        viewer,
+        case,
+        responsible_agency_id=responsible_agency_id,
+        responsible_external_id=responsible_external_id,
+        goal_id=goal_id,
+    )
+    check_family_author(case, written_by_guardian_id)
+    with transaction.atomic():
+        action = PlanAction.objects.create(
+            case=case,
+            author_agency_id=viewer.agency_id,
+            created_by_id=viewer.user_id,
+            description=description,
+            due_date=due_date,
+            goal_id=goal_id,
+            responsible_agency_id=responsible_agency_id,
+            responsible_external_id=responsible_external_id,
+            responsible_person=responsible_person[:200],
+            written_by_guardian_id=written_by_guardian_id,
+            written_by_child=written_by_child,
+        )
+        record_change(
+            viewer=viewer,
+            case=case,
+            target=PlanChange.Target.ACTION,
+            target_uuid=action.uuid,
+            change=PlanChange.Change.CREATED,
+            summary=_("Ny insats: %(text)s") % {"text": description[:200]},
+            fields={
+                "description": [None, description],
+                "due_date": [None, _jsonable(due_date)],
+                "responsible_agency_id": [None, responsible_agency_id],
+                "responsible_external_id": [None, responsible_external_id],
+                "responsible_person": [None, responsible_person],
+            },
+        )
+        audit.record(viewer=viewer, action="plan.action_created", obj=action, case_id=case.pk, data=source or {})
+        if responsible_agency_id and responsible_agency_id != viewer.agency_id:
+            notify_agency(case, responsible_agency_id, "action.assigned")
+    return action
+
+
+def plan_action_update(
+    *,
+    viewer: Viewer,
+    action: PlanAction,
+    description: str,
+    due_date: date,
+    responsible_agency_id: int | None = None,
+    responsible_external_id: int | None = None,
+    responsible_person: str = "",
+    goal_id: int | None = None,
+) -> PlanAction:
+    """The coordinator changes what, who or when."""
+    with system_scope():
+        case = Case.objects.get(pk=action.case_id)
+    _require_plan_coordinator(viewer, case)
+    require_open(case)
+    if not policy.can_view(viewer, action):
+        raise CaseError(_("Insatsen finns inte."))
+    description = clean_text(description)
+    responsible_person = clean_text(responsible_person)[:200]
+    if not description:
+        raise CaseError(_("Beskriv vad som ska göras."))
+    if due_date is None:
+        raise CaseError(_("Ange när det ska vara klart."))
+    if not (responsible_agency_id or responsible_external_id or responsible_person):
+        raise CaseError(_("Ange vem som ansvarar."))
+    _check_action_refs(
+        viewer,
+        case,
+        responsible_agency_id=responsible_agency_id,
+        responsible_external_id=responsible_external_id,
+        goal_id=goal_id,
+    )
+    new = {
+        "description": description,
+        "due_date": due_date,
+        "responsible_agency_id": responsible_agency_id,
+        "responsible_external_id": responsible_external_id,
+        "responsible_person": responsible_person,
+        "goal_id": goal_id,
+    }
+    changed = _diff(action, new)
+    if not changed:
+        return action
+    reassigned = "responsible_agency_id" in changed and responsible_agency_id
+    with transaction.atomic():
+        for field, value in new.items():
+            setattr(action, field, value)
+        action.updated_at = timezone.now()
+        with system_scope():
+            PlanAction.objects.filter(pk=action.pk).update(**new, updated_at=action.updated_at)
+        record_change(
+            viewer=viewer,
+            case=case,
+            target=PlanChange.Target.ACTION,
+            target_uuid=action.uuid,
+            change=PlanChange.Change.UPDATED,
+            summary=_("Ändrade insatsen: %(text)s") % {"text": description[:200]},
+            fields=changed,
+        )
+        audit.record(
+            viewer=viewer, action="plan.action_updated", obj=action, case_id=case.pk, data={"fields": sorted(changed)}
+        )
+        if reassigned and responsible_agency_id != viewer.agency_id:
+            notify_agency(case, responsible_agency_id, "action.assigned")  # type: ignore[arg-type]
+    return action
+
+
+def may_set_action_status(viewer: Viewer, case: Case, action: PlanAction) -> bool:
+    """The coordinator, and the agency responsible for the action (it owns the action in
+    the plan and reports how it is going; it changes nothing else)."""
+    if not viewer.is_staff:
+        return False
+    return policy.is_coordinator_of(viewer, case) or (
+        action.responsible_agency_id is not None and action.responsible_agency_id == viewer.agency_id
+    )
+
+
+def plan_action_status_set(*, viewer: Viewer, action: PlanAction, status: str) -> PlanAction:
+    """Report how an action is going."""
+    require_staff(viewer)
+    with system_scope():
+        case = Case.objects.get(pk=action.case_id)
+    if not policy.can_view(viewer, action):
+        raise CaseError(_("Insatsen finns inte."))
+    if not may_set_action_status(viewer, case, action):
+        raise CaseError(_("Bara samordnaren eller den ansvariga verksamheten kan ändra läget."))
+    require_open(case)
+    if status not in PlanAction.Status.values:
+        raise CaseError(_("Välj ett läge."))
+    if status == action.status:
+        return action
+    with transaction.atomic():
+        before = action.status
+        action.status = status
+        action.completed_at = timezone.now() if status == PlanAction.Status.DONE else None
+        action.updated_at = timezone.now()
+        with system_scope():
+            PlanAction.objects.filter(pk=action.pk).update(
+                status=status, completed_at=action.completed_at, updated_at=action.updated_at
+            )
+        record_change(
+            viewer=viewer,
+            case=case,
+            target=PlanChange.Target.ACTION,
+            target_uuid=action.uuid,
+            change=PlanChange.Change.UPDATED,
+            summary=_("%(text)s: %(before)s → %(after)s")
+            % {
+                "text": action.description[:120],
+                "before": PlanAction.Status(before).label,
+                "after": PlanAction.Status(status).label,
+            },
+            fields={"status": [before, status]},
+        )
+        audit.record(
+            viewer=viewer, action="plan.action_status_changed", obj=action, case_id=case.pk, data={"to": status}
+        )
+        if case.coordinator_id and case.coordinator_id != viewer.user_id:
+            from django.urls import reverse
+
+            from notifications.services import notify
+
+            notify(
+                recipients=[case.coordinator_id],
+                kind="action.status_changed",
+                case=case,
+                agency_id=case.coordinator_agency_id,
+                target_url=reverse("cases:plan", args=[case.uuid]),
+            )
+    return action

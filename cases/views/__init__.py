@@ -1,0 +1,63 @@
+"""Pages of the collaboration, split by subdomain."""
+
+from cases.views.collaboration import case_close, case_contact, case_detail, case_level, case_list, case_open, caseload
+from cases.views.people import (
+    appoint,
+    external_add,
+    external_remove,
+    family,
+    family_member_add,
+    guardianship_edit,
+    handover,
+    team,
+    team_contact,
+    team_remove,
+)
+from cases.views.plan import (
+    action_add,
+    action_edit,
+    action_status,
+    family_plan,
+    goal_add,
+    goal_edit,
+    mapping,
+    mapping_edit,
+    plan,
+    plan_history,
+    plan_phase,
+)
+from cases.views.sharing import concern, shared_item_create, shared_item_detail
+
+__all__ = [
+    "action_add",
+    "action_edit",
+    "action_status",
+    "appoint",
+    "case_close",
+    "case_contact",
+    "case_detail",
+    "case_level",
+    "case_list",
+    "case_open",
+    "caseload",
+    "concern",
+    "external_add",
+    "external_remove",
+    "family",
+    "family_member_add",
+    "family_plan",
+    "goal_add",
+    "goal_edit",
+    "guardianship_edit",
+    "handover",
+    "mapping",
+    "mapping_edit",
+    "plan",
+    "plan_history",
+    "plan_phase",
+    "shared_item_create",
+    "shared_item_detail",
+    "team",
+    "team_contact",
+    "team_remove",
+]

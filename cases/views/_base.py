@@ -1,0 +1,58 @@
+"""What every collaboration page does first: find the case through the policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+
+from cases import selectors
+from cases.models import Case
+from consent import policy
+from consent.scoping import Viewer
+
+
+def viewer_of(request: HttpRequest) -> Viewer:
+    return request.viewer  # type: ignore[attr-defined,no-any-return]
+
+
+def require_staff(request: HttpRequest) -> Viewer:
+    viewer = viewer_of(request)
+    if not viewer.is_staff:
+        raise Http404
+    return viewer
+
+
+def case_or_404(request: HttpRequest, case_uuid: Any, *, staff_only: bool = True) -> Case:
+    """The collaboration, if the viewer may see it (missing and forbidden: both 404).
+
+    The scoped manager asks `consent.policy` — the lookup by uuid is not an access
+    decision, it only picks the row among those the policy allows.
+    """
+    viewer = viewer_of(request)
+    if staff_only and not viewer.is_staff:
+        raise Http404
+    if not (viewer.is_staff or viewer.is_family):
+        raise Http404
+    try:
+        return selectors.case_get_queryset().get(uuid=case_uuid)
+    except (Case.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def post_only(request: HttpRequest) -> HttpResponse | None:
+    """After the access check (so a stranger sees the same 404 for every method)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    return None
+
+
+def done(request: HttpRequest, message: str, to: str, *args: Any) -> HttpResponse:
+    messages.success(request, message)
+    return redirect(to, *args)
+
+
+def may_coordinate(viewer: Viewer, case: Case) -> bool:
+    return policy.is_coordinator_of(viewer, case)

@@ -1,7 +1,376 @@
-"""API endpoints of this app under /api/v1/."""
+"""API for meetings, invitations, answers, preparations and minutes under /api/v1/.
 
+Every read goes through the scoped managers (`consent.policy`): a meeting, invitation,
+preparation or decision the caller may not see does not exist here (404), and never
+appears in a list. Every write goes through `meetings.services`, which check again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+
+from consent import policy
+from meetings import selectors, services
+from meetings.models import Decision, Invitation, Meeting, MinuteNote, Preparation
+from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of
+
+# --------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------
+
+
+def invitee(invitation: Invitation) -> dict[str, Any]:
+    """Who is invited: a kind and a display name. Never contact details."""
+    if invitation.agency_id:
+        return {"kind": "agency", "name": invitation.agency.name, "agency": str(invitation.agency.uuid)}
+    if invitation.guardian_id:
+        return {"kind": "guardian", "name": invitation.guardian.full_name}
+    if invitation.for_child:
+        return {"kind": "child", "name": ""}
+    return {"kind": "external", "name": invitation.external.organisation if invitation.external else ""}
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    meeting = serializers.UUIDField(source="meeting.uuid", read_only=True)
+    invitee = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "meeting",
+            "invitee",
+            "answer",
+            "answer_comment",
+            "proposed_time",
+            "answered_at",
+            "attendance",
+            "withdrawn_at",
+        ]
+
+    def get_invitee(self, obj: Invitation) -> dict[str, Any]:
+        return invitee(obj)
+
+    def to_representation(self, instance: Invitation) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        viewer = self.context["request"]._request.viewer
+        if viewer.is_family and not _is_own(viewer, instance):
+            # Separated guardians do not read each other's comments.
+            data["answer_comment"] = ""
+            data["proposed_time"] = None
+        return data
+
+
+def _is_own(viewer: Any, invitation: Invitation) -> bool:
+    return selectors.own_invitation(viewer, invitation.meeting, [invitation]) is not None
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    case = serializers.UUIDField(source="case.uuid", read_only=True)
+    organiser = serializers.CharField(source="author_agency.name", read_only=True)
+    agenda = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "case",
+            "organiser",
+            "purpose",
+            "starts_at",
+            "ends_at",
+            "place",
+            "video_link",
+            "status",
+            "sequence",
+            "ical_uid",
+            "preparation_due_at",
+            "started_at",
+            "ended_at",
+            "minutes_shared_at",
+            "agenda",
+        ]
+
+    def get_agenda(self, obj: Meeting) -> list[dict[str, Any]]:
+        return [
+            {"id": str(item.uuid), "title": item.title, "details": item.details, "by_family": item.written_by_family}
+            for item in obj.agenda_items.all()
+        ]
+
+
+class PreparationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    meeting = serializers.UUIDField(source="meeting.uuid", read_only=True)
+    agency = serializers.CharField(source="author_agency.name", read_only=True)
+
+    class Meta:
+        model = Preparation
+        fields = [
+            "id",
+            "meeting",
+            "agency",
+            "what_we_see",
+            "what_we_contribute",
+            "our_questions",
+            "updated_at",
+            "submitted_at",
+        ]
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    meeting = serializers.UUIDField(source="meeting.uuid", read_only=True)
+    responsible_agency = serializers.CharField(source="responsible_agency.name", read_only=True, default="")
+    plan_action = serializers.UUIDField(source="plan_action.uuid", read_only=True, default=None)
+
+    class Meta:
+        model = Decision
+        fields = ["id", "meeting", "text", "responsible_agency", "responsible_person", "due_date", "plan_action"]
+
+
+# --------------------------------------------------------------------------------------
+# Input
+# --------------------------------------------------------------------------------------
+
+
+class MeetingTimeInput(serializers.Serializer):
+    purpose = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    place = serializers.CharField(required=False, allow_blank=True, default="")
+    video_link = serializers.URLField(required=False, allow_blank=True, default="")
+    preparation_due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class MeetingCallInput(MeetingTimeInput):
+    case = serializers.UUIDField()
+    agenda = serializers.ListField(child=serializers.CharField(max_length=200), required=False, default=list)
+    agencies = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
+    invite_child = serializers.BooleanField(required=False, default=False)
+    externals = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
+
+
+class CancelInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AnswerInput(serializers.Serializer):
+    answer = serializers.ChoiceField(choices=["yes", "no", "maybe"])
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    proposed_time = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class AgendaInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    details = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PreparationInput(serializers.Serializer):
+    meeting = serializers.UUIDField()
+    what_we_see = serializers.CharField(required=False, allow_blank=True, default="")
+    what_we_contribute = serializers.CharField(required=False, allow_blank=True, default="")
+    our_questions = serializers.CharField(required=False, allow_blank=True, default="")
+    submit = serializers.BooleanField(required=False, default=False)
+
+
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _refused(error: services.MeetingError) -> ValidationError:
+    return ValidationError({"detail": str(error)})
+
+
+# --------------------------------------------------------------------------------------
+# Views
+# --------------------------------------------------------------------------------------
+
+
+class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Meetings the caller may see. POST calls a meeting (the coordinator only; agencies
+    without an effective consent are refused)."""
+
+    serializer_class = MeetingSerializer
+    permission_classes = [IsSignedInViewer]
+    lookup_field = "uuid"
+    lookup_value_converter = "uuid"
+    queryset = Meeting._base_manager.none()  # for the schema only; requests use get_queryset
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return Meeting.objects.select_related("case", "author_agency").prefetch_related("agenda_items")
+
+    def create(self, request: Request) -> Response:
+        from agencies.models import Agency
+        from cases.models import Case, ExternalContact
+
+        viewer = viewer_of(request)
+        data = _valid(MeetingCallInput, request)
+        case = policy.get_or_404(Case, viewer, uuid=data.pop("case"))
+        agency_uuids = data.pop("agencies")
+        agency_ids = list(Agency.objects.filter(uuid__in=agency_uuids).values_list("pk", flat=True))
+        if len(agency_ids) != len(set(agency_uuids)):
+            raise ValidationError({"agencies": ["Okänd verksamhet."]})
+        external_uuids = data.pop("externals")
+        external_ids = list(
+            ExternalContact.objects.filter(case=case, uuid__in=external_uuids).values_list("pk", flat=True)
+        )
+        if len(external_ids) != len(set(external_uuids)):
+            raise ValidationError({"externals": ["Okänd extern deltagare."]})
+        try:
+            meeting = services.meeting_call(
+                viewer=viewer, case=case, agency_ids=agency_ids, external_ids=external_ids, **data
+            )
+        except services.MeetingError as error:
+            raise _refused(error) from error
+        meeting = self.get_queryset().get(pk=meeting.pk)
+        return Response(self.get_serializer(meeting).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request: Request, uuid: str | None = None) -> Response:
+        meeting = self.get_object()
+        data = _valid(MeetingTimeInput, request)
+        try:
+            meeting = services.meeting_update(viewer=viewer_of(request), meeting=meeting, **data)
+        except services.MeetingError as error:
+            raise _refused(error) from error
+        return Response(self.get_serializer(self.get_queryset().get(pk=meeting.pk)).data)
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, uuid: str | None = None) -> Response:
+        meeting = self.get_object()
+        data = _valid(CancelInput, request)
+        try:
+            meeting = services.meeting_cancel(viewer=viewer_of(request), meeting=meeting, reason=data["reason"])
+        except services.MeetingError as error:
+            raise _refused(error) from error
+        return Response(self.get_serializer(self.get_queryset().get(pk=meeting.pk)).data)
+
+    @action(detail=True, methods=["post"])
+    def agenda(self, request: Request, uuid: str | None = None) -> Response:
+        meeting = self.get_object()
+        data = _valid(AgendaInput, request)
+        try:
+            item = services.agenda_item_add(viewer=viewer_of(request), meeting=meeting, **data)
+        except services.MeetingError as error:
+            raise _refused(error) from error
+        return Response({"id": str(item.uuid), "title": item.title}, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"])
+    def minutes(self, request: Request, uuid: str | None = None) -> Response:
+        """Notes and decisions as the caller may see them (the family: once shared)."""
+        meeting = self.get_object()
+        notes = MinuteNote.objects.filter(meeting=meeting).select_related("agenda_item")
+        decisions = Decision.objects.filter(meeting=meeting).select_related(
+            "meeting", "responsible_agency", "plan_action"
+        )
+        return Response(
+            {
+                "meeting": str(meeting.uuid),
+                "shared_at": meeting.minutes_shared_at,
+                "notes": [
+                    {
+                        "id": str(n.uuid),
+                        "agenda_item": n.agenda_item.title if n.agenda_item else None,
+                        "text": n.text,
+                        "created_at": n.created_at,
+                    }
+                    for n in notes
+                ],
+                "decisions": DecisionSerializer(decisions, many=True).data,
+            }
+        )
+
+
+class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Invitations the caller may see; `?meeting=<uuid>` narrows to one meeting.
+    POST …/answer/ answers the caller's own invitation."""
+
+    serializer_class = InvitationSerializer
+    permission_classes = [IsSignedInViewer]
+    lookup_field = "uuid"
+    lookup_value_converter = "uuid"
+    queryset = Invitation._base_manager.none()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        queryset = Invitation.objects.select_related("meeting", "agency", "guardian", "external")
+        meeting = self.request.query_params.get("meeting")
+        if meeting:
+            queryset = queryset.filter(meeting__uuid=meeting)
+        return queryset
+
+    @action(detail=True, methods=["post"])
+    def answer(self, request: Request, uuid: str | None = None) -> Response:
+        invitation = self.get_object()
+        data = _valid(AnswerInput, request)
+        try:
+            invitation = services.invitation_answer(viewer=viewer_of(request), invitation=invitation, **data)
+        except services.MeetingError as error:
+            raise _refused(error) from error
+        return Response(self.get_serializer(self.get_queryset().get(pk=invitation.pk)).data)
+
+
+class PreparationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Preparations: the caller's agency's own (drafts too), others' once submitted and
+    under a consent for "preparations". POST saves the caller's agency's preparation."""
+
+    serializer_class = PreparationSerializer
+    permission_classes = [IsSignedInViewer]
+    lookup_field = "uuid"
+    lookup_value_converter = "uuid"
+    queryset = Preparation._base_manager.none()
+
+    def get_permissions(self):  # type: ignore[no-untyped-def]
+        if self.action == "create":
+            return [IsStaffViewer()]
+        return super().get_permissions()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        queryset = Preparation.objects.select_related("meeting", "author_agency")
+        meeting = self.request.query_params.get("meeting")
+        if meeting:
+            queryset = queryset.filter(meeting__uuid=meeting)
+        return queryset
+
+    def create(self, request: Request) -> Response:
+        viewer = viewer_of(request)
+        data = _valid(PreparationInput, request)
+        meeting = policy.get_or_404(Meeting, viewer, uuid=data.pop("meeting"))
+        try:
+            preparation = services.preparation_save(viewer=viewer, meeting=meeting, **data)
+        except services.MeetingError as error:
+            raise _refused(error) from error
+        preparation = get_object_or_404(self.get_queryset(), pk=preparation.pk)
+        return Response(self.get_serializer(preparation).data, status=status.HTTP_201_CREATED)
+
+
+class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Decisions of meetings, with the plan action each became."""
+
+    serializer_class = DecisionSerializer
+    permission_classes = [IsSignedInViewer]
+    lookup_field = "uuid"
+    lookup_value_converter = "uuid"
+    queryset = Decision._base_manager.none()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return Decision.objects.select_related("meeting", "responsible_agency", "plan_action")
 
 
 def register(router: DefaultRouter) -> None:
     """Add this app's viewsets to the shared /api/v1/ router."""
+    router.register("meetings", MeetingViewSet, basename="meeting")
+    router.register("meeting-invitations", InvitationViewSet, basename="meeting-invitation")
+    router.register("meeting-preparations", PreparationViewSet, basename="meeting-preparation")
+    router.register("meeting-decisions", DecisionViewSet, basename="meeting-decision")

@@ -1,4 +1,10 @@
-"""Joint meetings: the meeting, its invitations (consent-gated), and their answers."""
+"""Joint meetings: the meeting, its agenda, invitations (consent-gated) and answers,
+each agency's preparation, the family's input, and the minutes with their decisions.
+
+Every model is a `CaseItem`, so `consent.policy` decides who sees it: the coordinating
+agency (the author) always; another agency only while it holds an active invitation to
+the meeting *and* an effective consent for the item's category; the family by custody.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,26 @@ from cases.models import CaseItem
 
 if TYPE_CHECKING:
     from consent.scoping import Viewer
+
+
+def _invited(viewer: Viewer, meeting_ref: str) -> Q:
+    """The viewer's agency holds an active invitation to the outer row's meeting."""
+    return Q(
+        Exists(
+            Invitation._base_manager.filter(
+                meeting_id=OuterRef(meeting_ref), agency_id=viewer.agency_id, withdrawn_at__isnull=True
+            )
+        )
+    )
+
+
+def _organised_by(viewer: Viewer, meeting_ref: str) -> Q:
+    """The viewer's agency called the outer row's meeting."""
+    return Q(Exists(Meeting._base_manager.filter(pk=OuterRef(meeting_ref), author_agency_id=viewer.agency_id)))
+
+
+def _minutes_shared(meeting_ref: str) -> Q:
+    return Q(Exists(Meeting._base_manager.filter(pk=OuterRef(meeting_ref), minutes_shared_at__isnull=False)))
 
 
 class Meeting(CaseItem):
@@ -35,6 +61,15 @@ class Meeting(CaseItem):
     sequence = models.PositiveIntegerField(default=0)
     ical_uid = models.CharField(max_length=120, unique=True)
     preparation_due_at = models.DateTimeField(_("förberedelser senast"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("skäl till att mötet ställs in"), max_length=300, blank=True)
+    # The live room: when it opened and closed, and the agenda item being discussed.
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    current_item = models.ForeignKey(
+        "meetings.AgendaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    minutes_shared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("möte")
@@ -56,13 +91,24 @@ class Meeting(CaseItem):
     @classmethod
     def shared_condition(cls, viewer: Viewer) -> Q:
         # Another agency sees a meeting only while it holds an active invitation to it.
-        return Q(
-            Exists(
-                Invitation._base_manager.filter(
-                    meeting_id=OuterRef("pk"), agency_id=viewer.agency_id, withdrawn_at__isnull=True
-                )
-            )
-        )
+        return _invited(viewer, "pk")
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    @property
+    def is_live(self) -> bool:
+        return self.started_at is not None and self.ended_at is None and not self.is_cancelled
+
+    @property
+    def is_upcoming(self) -> bool:
+        return self.status == self.Status.PLANNED and self.ends_at > timezone.now()
+
+    @property
+    def is_open_for_changes(self) -> bool:
+        """Time, place and invitations can still change (not started, held or cancelled)."""
+        return self.status == self.Status.PLANNED and self.started_at is None
 
 
 class Invitation(CaseItem):
@@ -76,6 +122,11 @@ class Invitation(CaseItem):
         YES = "yes", _("Kommer")
         NO = "no", _("Kommer inte")
         MAYBE = "maybe", _("Kanske")
+
+    class Attendance(models.TextChoices):
+        UNKNOWN = "", _("Inte markerat")
+        PRESENT = "present", _("Närvarande")
+        ABSENT = "absent", _("Frånvarande")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
     agency = models.ForeignKey("agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -91,10 +142,12 @@ class Invitation(CaseItem):
     answered_by = models.ForeignKey("portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.CharField(max_length=200, blank=True)
+    attendance = models.CharField(max_length=10, choices=Attendance.choices, default=Attendance.UNKNOWN, blank=True)
 
     class Meta:
         verbose_name = _("inbjudan")
         verbose_name_plural = _("inbjudningar")
+        ordering = ["id"]
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -114,15 +167,226 @@ class Invitation(CaseItem):
     @classmethod
     def shared_condition(cls, viewer: Viewer) -> Q:
         # Visible with the meeting: to agencies invited to the same meeting.
-        return Q(
-            Exists(
-                Invitation._base_manager.filter(
-                    meeting_id=OuterRef("meeting_id"), agency_id=viewer.agency_id, withdrawn_at__isnull=True
-                )
-            )
-        )
+        return _invited(viewer, "meeting_id")
 
     def mark_answered(self, *, answer: str, by: object) -> None:
         self.answer = answer
         self.answered_at = timezone.now()
         self.answered_by = by  # type: ignore[assignment]
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
+
+    @property
+    def invitee_kind(self) -> str:
+        if self.agency_id:
+            return "agency"
+        if self.guardian_id:
+            return "guardian"
+        if self.for_child:
+            return "child"
+        return "external"
+
+
+class AgendaItem(CaseItem):
+    """A point on the agenda. The coordinator writes most; guardians add their own
+    (marked as the family's, DESIGN rule 8)."""
+
+    CATEGORY_CODE = "basic"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
+    title = models.CharField(_("punkt"), max_length=200)
+    details = models.TextField(_("mer om punkten"), blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("punkt på dagordningen")
+        verbose_name_plural = _("dagordning")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @classmethod
+    def shared_condition(cls, viewer: Viewer) -> Q:
+        return _invited(viewer, "meeting_id")
+
+
+class Preparation(CaseItem):
+    """An invited agency's preparation: what we see, what we can contribute, our
+    questions. Others see it only once submitted, and only per consent ("preparations")."""
+
+    CATEGORY_CODE = "preparations"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="preparations")
+    what_we_see = models.TextField(_("det här ser vi"), blank=True)
+    what_we_contribute = models.TextField(_("det här kan vi bidra med"), blank=True)
+    our_questions = models.TextField(_("våra frågor"), blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("förberedelse")
+        verbose_name_plural = _("förberedelser")
+        ordering = ["submitted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "author_agency"], name="preparation_one_per_agency"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Förberedelse {self.uuid.hex[:8]}"
+
+    @classmethod
+    def shared_condition(cls, viewer: Viewer) -> Q:
+        return Q(submitted_at__isnull=False) & (_invited(viewer, "meeting_id") | _organised_by(viewer, "meeting_id"))
+
+    @classmethod
+    def family_condition(cls, viewer: Viewer) -> Q:
+        return Q(submitted_at__isnull=False)
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def is_late(self) -> bool:
+        due = self.meeting.preparation_due_at
+        return bool(due and self.submitted_at and self.submitted_at > due)
+
+
+class ChildVoice(CaseItem):
+    """What the child wants to say at the meeting, in their own words (category "family").
+
+    The child chooses who may read it: everyone at the meeting, or only the coordinator.
+    """
+
+    CATEGORY_CODE = "family"
+
+    class ShareWith(models.TextChoices):
+        EVERYONE = "everyone", _("Alla som är med på mötet")
+        COORDINATOR = "coordinator", _("Bara min samordnare")
+
+    class Feeling(models.TextChoices):
+        GOOD = "good", _("Bra")
+        OK = "ok", _("Sådär")
+        HARD = "hard", _("Jobbigt")
+        UNSURE = "", _("Vet inte")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="child_voices")
+    feeling = models.CharField(_("hur känns det just nu?"), max_length=10, choices=Feeling.choices, blank=True)
+    good_things = models.TextField(_("det här är bra"), blank=True)
+    hard_things = models.TextField(_("det här är svårt"), blank=True)
+    wishes = models.TextField(_("det här önskar jag"), blank=True)
+    share_with = models.CharField(
+        _("vem får läsa?"), max_length=12, choices=ShareWith.choices, default=ShareWith.EVERYONE
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("det jag vill säga")
+        verbose_name_plural = _("det barnet vill säga")
+        constraints = [models.UniqueConstraint(fields=["meeting"], name="childvoice_one_per_meeting")]
+
+    def __str__(self) -> str:
+        return f"Barnets röst {self.uuid.hex[:8]}"
+
+    @classmethod
+    def shared_condition(cls, viewer: Viewer) -> Q:
+        return Q(share_with="everyone") & _invited(viewer, "meeting_id")
+
+    @classmethod
+    def family_condition(cls, viewer: Viewer) -> Q:
+        if viewer.role == "child":
+            return Q()
+        return Q(share_with="everyone")
+
+
+class MinuteNote(CaseItem):
+    """A note in the minutes, written live by the coordinator under an agenda item."""
+
+    CATEGORY_CODE = "minutes"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="notes")
+    agenda_item = models.ForeignKey(AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(_("anteckning"))
+
+    class Meta:
+        verbose_name = _("anteckning")
+        verbose_name_plural = _("anteckningar")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    @classmethod
+    def shared_condition(cls, viewer: Viewer) -> Q:
+        return _invited(viewer, "meeting_id")
+
+    @classmethod
+    def family_condition(cls, viewer: Viewer) -> Q:
+        return _minutes_shared("meeting_id")
+
+
+class Decision(CaseItem):
+    """A decision of the meeting: who does what by when. Becomes an action in the joint
+    plan (`cases.services.plan_action_create`)."""
+
+    CATEGORY_CODE = "minutes"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    agenda_item = models.ForeignKey(AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(_("beslut"))
+    responsible_agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    responsible_person = models.CharField(_("ansvarig person"), max_length=200, blank=True)
+    due_date = models.DateField(_("klart senast"), null=True, blank=True)
+    plan_action = models.ForeignKey(
+        "cases.PlanAction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("beslut")
+        verbose_name_plural = _("beslut")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    @classmethod
+    def shared_condition(cls, viewer: Viewer) -> Q:
+        return _invited(viewer, "meeting_id")
+
+    @classmethod
+    def family_condition(cls, viewer: Viewer) -> Q:
+        return _minutes_shared("meeting_id")
+
+
+class MinutesReply(CaseItem):
+    """A guardian's or the child's answer to the shared minutes: approve, or comment.
+    Seen by the coordinator's agency and by the one who wrote it."""
+
+    CATEGORY_CODE = "minutes"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="minutes_replies")
+    approved = models.BooleanField(_("jag godkänner anteckningarna"), default=False)
+    comment = models.TextField(_("kommentar"), blank=True)
+
+    class Meta:
+        verbose_name = _("svar på anteckningarna")
+        verbose_name_plural = _("svar på anteckningarna")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Svar {self.uuid.hex[:8]}"
+
+    @classmethod
+    def shared_condition(cls, viewer: Viewer) -> Q:
+        return Q(pk__in=[])
+
+    @classmethod
+    def family_condition(cls, viewer: Viewer) -> Q:
+        if viewer.role == "child":
+            return Q(written_by_child=True)
+        return Q(written_by_guardian__user_id=viewer.user_id)

@@ -1,1 +1,5 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from meetings.consumers import MeetingRoomConsumer
+
+websocket_urlpatterns = [path("ws/moten/<uuid:meeting_uuid>/", MeetingRoomConsumer.as_asgi())]

@@ -1,0 +1,274 @@
+"""Forms of the meeting pages: parse and validate input; the services decide the rest."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consent.rules import STOCKHOLM
+from meetings.models import ChildVoice, Invitation
+
+DUE_HOUR = time(16, 0)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def local(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=STOCKHOLM)
+
+
+class MeetingTimeForm(forms.Form):
+    """What, when and where: shared by calling and changing a meeting."""
+
+    purpose = forms.CharField(
+        label=_("Syfte med mötet"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Står i inbjudan. Skriv så att familjen förstår vad mötet ska leda till."),
+    )
+    day = forms.DateField(label=_("Datum"), widget=DateInput())
+    start = forms.TimeField(label=_("Börjar"), widget=TimeInput())
+    end = forms.TimeField(label=_("Slutar"), widget=TimeInput())
+    place = forms.CharField(
+        label=_("Plats"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "Till exempel skolans konferensrum. Skriv inte barnets namn: platsen skickas till externa deltagare."
+        ),
+    )
+    video_link = forms.URLField(label=_("Länk till videomöte"), required=False, max_length=200, assume_scheme="https")
+    preparation_due = forms.DateField(
+        label=_("Förberedelser senast"),
+        required=False,
+        widget=DateInput(),
+        help_text=_(
+            "Verksamheterna skickar in sin förberedelse senast kl. 16 den här dagen. Lämna tomt: två dagar före."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        day, start, end = data.get("day"), data.get("start"), data.get("end")
+        if day and start and end:
+            data["starts_at"] = local(day, start)
+            data["ends_at"] = local(day, end)
+        due = data.get("preparation_due")
+        data["preparation_due_at"] = local(due, DUE_HOUR) if due else None
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "purpose": data["purpose"],
+            "starts_at": data.get("starts_at"),
+            "ends_at": data.get("ends_at"),
+            "place": data.get("place", ""),
+            "video_link": data.get("video_link", ""),
+            "preparation_due_at": data.get("preparation_due_at"),
+        }
+
+    @classmethod
+    def initial_for(cls, meeting: Any) -> dict[str, Any]:
+        starts = timezone.localtime(meeting.starts_at)
+        ends = timezone.localtime(meeting.ends_at)
+        due = timezone.localtime(meeting.preparation_due_at) if meeting.preparation_due_at else None
+        return {
+            "purpose": meeting.purpose,
+            "day": starts.date(),
+            "start": starts.time().replace(second=0, microsecond=0),
+            "end": ends.time().replace(second=0, microsecond=0),
+            "place": meeting.place,
+            "video_link": meeting.video_link,
+            "preparation_due": due.date() if due else None,
+        }
+
+
+class MeetingEditForm(MeetingTimeForm):
+    def __init__(self, *args: Any, meeting: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        due = data.get("preparation_due")
+        current = self.meeting.preparation_due_at if self.meeting else None
+        if due and current and timezone.localtime(current).date() == due:
+            data["preparation_due_at"] = current  # unchanged: keep the exact time
+        return data
+
+
+class MeetingCallForm(MeetingTimeForm):
+    agenda = forms.CharField(
+        label=_("Dagordning"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("En punkt per rad. Familjen kan lägga till egna punkter."),
+    )
+    agencies = forms.TypedMultipleChoiceField(
+        label=_("Verksamheter"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    invite_child = forms.BooleanField(label=_("Bjud in barnet"), required=False)
+    externals = forms.TypedMultipleChoiceField(
+        label=_("Externa deltagare"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, agency_choices: Any = (), external_choices: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every team agency is a valid choice here: the service refuses those without
+        # consent with a message naming the agency (and the template greys them out).
+        self.fields["agencies"].choices = list(agency_choices)
+        self.fields["externals"].choices = list(external_choices)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        kwargs = super().service_kwargs()
+        data = self.cleaned_data
+        kwargs.update(
+            agenda=[line for line in data.get("agenda", "").splitlines() if line.strip()],
+            agency_ids=data.get("agencies", []),
+            invite_child=data.get("invite_child", False),
+            external_ids=data.get("externals", []),
+        )
+        return kwargs
+
+
+class InviteMoreForm(forms.Form):
+    agencies = forms.TypedMultipleChoiceField(
+        label=_("Verksamheter"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    invite_child = forms.BooleanField(label=_("Bjud in barnet"), required=False)
+    externals = forms.TypedMultipleChoiceField(
+        label=_("Externa deltagare"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, agency_choices: Any = (), external_choices: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agencies"].choices = list(agency_choices)
+        self.fields["externals"].choices = list(external_choices)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Varför ställs mötet in?"),
+        required=False,
+        max_length=300,
+        help_text=_("Visas i portalen för de inbjudna, inte i e-posten."),
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.ChoiceField(
+        label=_("Kommer du?"),
+        choices=[
+            (Invitation.Answer.YES, _("Ja, jag kommer")),
+            (Invitation.Answer.MAYBE, _("Kanske")),
+            (Invitation.Answer.NO, _("Nej, jag kan inte")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Kommentar (frivilligt)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    proposed_time = forms.DateTimeField(
+        label=_("Föreslå en annan tid (frivilligt)"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        input_formats=["%Y-%m-%dT%H:%M"],
+    )
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(label=_("Ny punkt"), max_length=200)
+    details = forms.CharField(
+        label=_("Mer om punkten (frivilligt)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class PreparationForm(forms.Form):
+    what_we_see = forms.CharField(
+        label=_("Det här ser vi"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Hur ser barnets situation ut från er verksamhet? Skriv en sammanfattning, inte er journal."),
+    )
+    what_we_contribute = forms.CharField(
+        label=_("Det här kan vi bidra med"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    our_questions = forms.CharField(label=_("Våra frågor"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ChildVoiceForm(forms.Form):
+    feeling = forms.ChoiceField(
+        label=_("Hur känns det just nu?"),
+        choices=[
+            (ChildVoice.Feeling.GOOD, _("Bra")),
+            (ChildVoice.Feeling.OK, _("Sådär")),
+            (ChildVoice.Feeling.HARD, _("Jobbigt")),
+            (ChildVoice.Feeling.UNSURE, _("Vet inte")),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    good_things = forms.CharField(label=_("Det här är bra"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    hard_things = forms.CharField(label=_("Det här är svårt"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    wishes = forms.CharField(label=_("Det här önskar jag"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    share_with = forms.ChoiceField(
+        label=_("Vem får läsa det du skriver?"),
+        choices=ChildVoice.ShareWith.choices,
+        widget=forms.RadioSelect,
+        initial=ChildVoice.ShareWith.EVERYONE,
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Anteckning"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class DecisionForm(forms.Form):
+    text = forms.CharField(label=_("Beslut"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    responsible_agency = forms.TypedChoiceField(
+        label=_("Ansvarig verksamhet"), coerce=int, required=False, empty_value=None
+    )
+    responsible_person = forms.CharField(
+        label=_("Eller ansvarig person"),
+        required=False,
+        max_length=200,
+        help_text=_("Till exempel en vårdnadshavare eller en extern kontakt."),
+    )
+    due_date = forms.DateField(label=_("Klart senast"), widget=DateInput())
+
+    def __init__(self, *args: Any, agency_choices: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_agency"].choices = [("", _("Ingen verksamhet")), *agency_choices]
+
+
+class MinutesReplyForm(forms.Form):
+    approved = forms.BooleanField(label=_("Jag godkänner anteckningarna"), required=False)
+    comment = forms.CharField(
+        label=_("Kommentar (frivilligt)"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )

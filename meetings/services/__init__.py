@@ -1,0 +1,54 @@
+"""Writes on meetings. Keyword-only, the actor first, one transaction each, with the
+audit event, notifications and reminders inside it; e-mails and websocket pushes after
+commit. Every service checks access itself (views are defence in depth).
+
+`access_lost` is the hook `consent.services` calls after commit when agencies lose all
+effective access to a case.
+"""
+
+from meetings.services.base import MeetingError
+from meetings.services.calling import (
+    access_lost,
+    agenda_item_add,
+    agenda_item_remove,
+    invitation_add,
+    invitation_answer,
+    invitation_withdraw,
+    meeting_call,
+    meeting_cancel,
+    meeting_update,
+)
+from meetings.services.preparing import child_voice_save, preparation_save
+from meetings.services.room import (
+    attendance_mark,
+    decision_add,
+    minutes_reply,
+    minutes_share,
+    note_add,
+    room_end,
+    room_goto,
+    room_start,
+)
+
+__all__ = [
+    "MeetingError",
+    "access_lost",
+    "agenda_item_add",
+    "agenda_item_remove",
+    "attendance_mark",
+    "child_voice_save",
+    "decision_add",
+    "invitation_add",
+    "invitation_answer",
+    "invitation_withdraw",
+    "meeting_call",
+    "meeting_cancel",
+    "meeting_update",
+    "minutes_reply",
+    "minutes_share",
+    "note_add",
+    "preparation_save",
+    "room_end",
+    "room_goto",
+    "room_start",
+]

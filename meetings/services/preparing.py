@@ -1,0 +1,192 @@
+"""Before the meeting: each invited agency's preparation, and the child's own words."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consent.scoping import Viewer, system_scope
+from meetings import push
+from meetings.models import ChildVoice, Invitation, Meeting, Preparation
+from meetings.recipients import agency_user_ids, coordinator_ids
+from meetings.selectors import consented_agency_ids
+from meetings.services.base import (
+    MeetingError,
+    after_commit_push,
+    cancel_reminders,
+    detail_url,
+    fresh_case,
+    fresh_meeting,
+    reminder_prefix,
+    require_open_case,
+    require_visible,
+)
+from portal import audit
+
+LIMIT = 5000
+
+
+def _agency_invitation(meeting: Meeting, agency_id: int | None) -> Invitation | None:
+    with system_scope():
+        return Invitation.objects.filter(meeting_id=meeting.pk, agency_id=agency_id, withdrawn_at__isnull=True).first()
+
+
+def preparation_save(
+    *,
+    viewer: Viewer,
+    meeting: Meeting,
+    what_we_see: str,
+    what_we_contribute: str,
+    our_questions: str,
+    submit: bool = False,
+) -> Preparation:
+    """Save (and with `submit`, hand in) the viewer's agency's preparation. Other agencies
+    see it only once submitted, and only under a consent for "preparations"."""
+    meeting = fresh_meeting(meeting)
+    case = fresh_case(meeting.case_id)
+    require_visible(viewer, meeting)
+    require_open_case(case)
+    if not viewer.is_staff:
+        raise MeetingError(_("Förberedelser skrivs av de inbjudna verksamheterna."))
+    invitation = _agency_invitation(meeting, viewer.agency_id)
+    if invitation is None and meeting.author_agency_id != viewer.agency_id:
+        raise MeetingError(_("Din verksamhet är inte inbjuden till mötet."))
+    if meeting.is_cancelled or meeting.ended_at is not None:
+        raise MeetingError(_("Mötet är inte längre planerat."))
+    fields = {
+        "what_we_see": (what_we_see or "").strip()[:LIMIT],
+        "what_we_contribute": (what_we_contribute or "").strip()[:LIMIT],
+        "our_questions": (our_questions or "").strip()[:LIMIT],
+    }
+    if submit and not any(fields.values()):
+        raise MeetingError(_("Skriv något i förberedelsen innan du skickar in den."))
+    with transaction.atomic(), system_scope():
+        preparation = (
+            Preparation.objects.select_for_update().filter(meeting=meeting, author_agency_id=viewer.agency_id).first()
+        )
+        first_submit = submit and (preparation is None or preparation.submitted_at is None)
+        if preparation is None:
+            preparation = Preparation(
+                meeting=meeting,
+                case_id=meeting.case_id,
+                author_agency_id=viewer.agency_id,
+                created_by_id=viewer.user_id,
+            )
+        for name, value in fields.items():
+            setattr(preparation, name, value)
+        preparation.updated_at = timezone.now()
+        if first_submit:
+            preparation.submitted_at = preparation.updated_at
+        preparation.save()
+        action = "preparation.submitted" if first_submit else "preparation.saved"
+        audit.record(
+            viewer=viewer,
+            action=action,
+            obj=preparation,
+            case_id=case.pk,
+            data={"meeting": str(meeting.uuid), "submitted": preparation.submitted_at is not None},
+        )
+        if first_submit:
+            _notify_submitted(meeting, viewer.agency_id)  # type: ignore[arg-type]
+            if invitation is not None:
+                cancel_reminders(reminder_prefix(meeting, invitation, "prep"))
+        if preparation.submitted_at is not None:
+            after_commit_push(meeting.pk, push.MEETING)
+    return preparation
+
+
+def _notify_submitted(meeting: Meeting, author_agency_id: int) -> None:
+    """Tell the organiser, and the other invited agencies that may read preparations."""
+    from notifications.services import notify
+
+    url = detail_url(meeting)
+    if meeting.author_agency_id != author_agency_id:
+        notify(
+            recipients=coordinator_ids(meeting),
+            kind="preparation.submitted",
+            case=meeting.case,
+            agency_id=meeting.author_agency_id,
+            target_url=url,
+        )
+    readers = consented_agency_ids(meeting.case_id, category=Preparation.CATEGORY_CODE)
+    with system_scope():
+        invited = set(
+            Invitation.objects.filter(meeting_id=meeting.pk, withdrawn_at__isnull=True, agency__isnull=False)
+            .exclude(agency_id=author_agency_id)
+            .values_list("agency_id", flat=True)
+        )
+    for agency_id in sorted(invited & readers):
+        notify(
+            recipients=agency_user_ids(meeting.case_id, agency_id),
+            kind="preparation.submitted",
+            case=meeting.case,
+            agency_id=agency_id,
+            target_url=url,
+        )
+
+
+def child_voice_save(
+    *,
+    viewer: Viewer,
+    meeting: Meeting,
+    feeling: str,
+    good_things: str,
+    hard_things: str,
+    wishes: str,
+    share_with: str,
+) -> ChildVoice:
+    """The child writes what they want to say at the meeting, and chooses who may read it.
+    Kept with the coordinator's agency, marked as written by the child."""
+    meeting = fresh_meeting(meeting)
+    case = fresh_case(meeting.case_id)
+    require_visible(viewer, meeting)
+    require_open_case(case)
+    if not (viewer.is_family and viewer.role == "child" and case.child.user_id == viewer.user_id):
+        raise MeetingError(_("Det här är barnets egen sida."))
+    if meeting.is_cancelled or meeting.ended_at is not None:
+        raise MeetingError(_("Mötet är inte längre planerat."))
+    if feeling not in ChildVoice.Feeling.values:
+        raise MeetingError(_("Välj hur det känns."))
+    if share_with not in ChildVoice.ShareWith.values:
+        raise MeetingError(_("Välj vem som får läsa."))
+    texts = {
+        "good_things": (good_things or "").strip()[:LIMIT],
+        "hard_things": (hard_things or "").strip()[:LIMIT],
+        "wishes": (wishes or "").strip()[:LIMIT],
+    }
+    if not any(texts.values()) and not feeling:
+        raise MeetingError(_("Skriv något, eller välj hur det känns."))
+    with transaction.atomic(), system_scope():
+        voice = ChildVoice.objects.select_for_update().filter(meeting=meeting).first()
+        if voice is None:
+            voice = ChildVoice(
+                meeting=meeting,
+                case_id=meeting.case_id,
+                author_agency_id=meeting.author_agency_id,
+                created_by_id=viewer.user_id,
+                written_by_child=True,
+            )
+        for name, value in texts.items():
+            setattr(voice, name, value)
+        voice.feeling = feeling
+        voice.share_with = share_with
+        voice.updated_at = timezone.now()
+        voice.save()
+        audit.record(
+            viewer=viewer,
+            action="meeting.child_voice_saved",
+            obj=voice,
+            case_id=case.pk,
+            data={"meeting": str(meeting.uuid), "share_with": share_with},
+        )
+        from notifications.services import notify
+
+        notify(
+            recipients=coordinator_ids(meeting),
+            kind="preparation.submitted",
+            case=meeting.case,
+            agency_id=meeting.author_agency_id,
+            target_url=detail_url(meeting),
+        )
+    return voice

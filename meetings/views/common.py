@@ -1,0 +1,70 @@
+"""Helpers shared by the meeting views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest
+
+from consent import policy
+from consent.scoping import Viewer
+from meetings.models import AgendaItem, ChildVoice, Invitation, Meeting, Preparation
+from meetings.selectors import own_invitation
+
+
+def viewer_of(request: HttpRequest) -> Viewer:
+    viewer = request.viewer  # type: ignore[attr-defined]
+    if not (viewer.is_staff or viewer.is_family):
+        raise Http404
+    return viewer
+
+
+def get_meeting(request: HttpRequest, meeting_uuid: Any) -> Meeting:
+    """The meeting if the viewer may see it (missing and forbidden are both 404)."""
+    return policy.get_or_404(Meeting, viewer_of(request), uuid=meeting_uuid)
+
+
+def require_coordinator(viewer: Viewer, meeting: Meeting) -> None:
+    if not policy.is_coordinator_of(viewer, meeting.case):
+        raise Http404
+
+
+def invitations_of(meeting: Meeting) -> list[Invitation]:
+    """The meeting's active invitations the viewer may see, in a stable order."""
+    rows = Invitation.objects.filter(meeting=meeting, withdrawn_at__isnull=True).select_related(
+        "agency", "guardian", "external"
+    )
+    order = {"agency": 0, "guardian": 1, "child": 2, "external": 3}
+    return sorted(rows, key=lambda i: (order[i.invitee_kind], i.pk))
+
+
+def agenda_of(meeting: Meeting) -> list[AgendaItem]:
+    return list(AgendaItem.objects.filter(meeting=meeting).select_related("written_by_guardian"))
+
+
+def meeting_context(viewer: Viewer, meeting: Meeting) -> dict[str, Any]:
+    """Everything the meeting page shows, each part read through the policy."""
+    invitations = invitations_of(meeting)
+    agencies = [i for i in invitations if i.agency_id]
+    preparations = {
+        p.author_agency_id: p
+        for p in Preparation.objects.filter(meeting=meeting).select_related("author_agency", "meeting")
+    }
+    voices = list(ChildVoice.objects.filter(meeting=meeting))
+    mine = own_invitation(viewer, meeting, invitations)
+    return {
+        "meeting": meeting,
+        "case": meeting.case,
+        "child": meeting.case.child,
+        "invitations": invitations,
+        "agency_invitations": agencies,
+        "preparation_rows": [(i, preparations.get(i.agency_id)) for i in agencies],
+        "organiser_preparation": preparations.get(meeting.author_agency_id),
+        "own_preparation": preparations.get(viewer.agency_id) if viewer.is_staff else None,
+        "agenda": agenda_of(meeting),
+        "child_voice": voices[0] if voices else None,
+        "own_invitation": mine,
+        "is_coordinator": policy.is_coordinator_of(viewer, meeting.case),
+        "is_guardian": viewer.is_family and viewer.role == "guardian",
+        "is_child": viewer.is_family and viewer.role == "child",
+    }

@@ -1,0 +1,51 @@
+"""Fixtures for the meeting tests: a world where the school and healthcare have consent
+and social services (in the team) has none, and a helper to call a meeting."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from consent.rules import STOCKHOLM
+from meetings import services
+from meetings.models import Meeting
+from tests.world import World
+
+ALL_CODES = ["basic", "family", "school", "health", "social", "preparations", "minutes", "plan"]
+
+
+def at(days: int, hour: int = 13, minute: int = 0) -> datetime:
+    return datetime.combine(timezone.localdate() + timedelta(days=days), time(hour, minute), tzinfo=STOCKHOLM)
+
+
+def call_meeting(world: World, **overrides: Any) -> Meeting:
+    kwargs: dict[str, Any] = {
+        "viewer": world.coordinator_viewer,
+        "case": world.case,
+        "purpose": "Planera stödet i skolan tillsammans.",
+        "starts_at": at(7),
+        "ends_at": at(7, 14, 30),
+        "place": "Testskolan, rum 12",
+        "agenda": ["Hur går det?", "Nästa steg"],
+        "agency_ids": [world.school.pk, world.health.pk],
+        "invite_child": True,
+    }
+    kwargs.update(overrides)
+    return services.meeting_call(**kwargs)
+
+
+@pytest.fixture
+def consented(world: World) -> World:
+    """School and healthcare (and the coordinating unit) under an effective consent for
+    every category; social services is in the team without any consent."""
+    world.extras["consent"] = world.grant([world.school, world.health, world.coordination], ALL_CODES)
+    return world
+
+
+@pytest.fixture
+def meeting(consented: World, django_capture_on_commit_callbacks: Any) -> Meeting:
+    with django_capture_on_commit_callbacks(execute=True):
+        return call_meeting(consented)

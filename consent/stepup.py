@@ -64,6 +64,9 @@ def code_issue(*, viewer: Viewer, consent: Consent, decision: str) -> DecisionCo
     if party is None or not services.party_may_decide(case, party):
         raise StepUpError(_("Ditt svar behövs inte för det här samtycket."))
     services._ensure_current(consent)
+    previous = services.latest_decisions(consent).get(party.key)
+    if previous is not None and previous.decision == decision:
+        raise StepUpError(_("Det svaret är redan registrerat."))
     if services.is_expired(consent):
         raise StepUpError(_("Samtycket har gått ut. Samordnaren kan be om ett nytt."))
     now = timezone.now()

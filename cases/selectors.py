@@ -189,9 +189,15 @@ def _caseload_queryset(viewer: Viewer) -> QuerySet[Case]:
     )
 
 
-def caseload(*, viewer: Viewer, sort: str = "kontakt", descending: bool = False) -> list[CaseloadRow]:
+CASELOAD_DESCENDING_BY_DEFAULT = {"samtycken", "forsenade", "kontakt"}
+
+
+def caseload(*, viewer: Viewer, sort: str = "kontakt", descending: bool | None = None) -> list[CaseloadRow]:
     """All the viewer's open collaborations with next meeting, consents waiting, overdue
-    actions and days since last contact. Five queries for any number of cases."""
+    actions and days since last contact. Five queries for any number of cases.
+
+    `descending` None sorts each column the useful way first: most waiting, most overdue,
+    longest since contact; names A–Ö; the soonest meeting first."""
     if not viewer.is_staff:
         return []
     cases = list(_caseload_queryset(viewer).order_by("opened_at", "id"))
@@ -217,9 +223,11 @@ def caseload(*, viewer: Viewer, sort: str = "kontakt", descending: bool = False)
         "forsenade": lambda r: (r.overdue_actions, r.days_since_contact),
         "kontakt": lambda r: (r.days_since_contact, r.overdue_actions),
     }
-    key = key_of.get(sort, key_of["kontakt"])
-    default_desc = sort in {"samtycken", "forsenade", "kontakt"} or sort not in key_of
-    rows.sort(key=key, reverse=default_desc != descending)
+    if sort not in key_of:
+        sort = "kontakt"
+    if descending is None:
+        descending = sort in CASELOAD_DESCENDING_BY_DEFAULT
+    rows.sort(key=key_of[sort], reverse=descending)
     return rows
 
 
@@ -398,4 +406,3 @@ def agency_staff(agency_ids: Iterable[int]) -> dict[int, list[Any]]:
         ):
             result[membership.agency_id].append(membership)
     return result
-

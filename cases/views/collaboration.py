@@ -24,7 +24,10 @@ def caseload(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sortera", "kontakt")
     if sort not in selectors.CASELOAD_SORTS:
         sort = "kontakt"
-    descending = request.GET.get("ordning") == "omvand"
+    order = request.GET.get("ordning")
+    descending = {"fallande": True, "stigande": False}.get(
+        order or "", sort in selectors.CASELOAD_DESCENDING_BY_DEFAULT
+    )
     rows = selectors.caseload(viewer=viewer, sort=sort, descending=descending)
     columns = [
         ("barn", _("Barn")),

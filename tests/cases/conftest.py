@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import services
@@ -64,6 +67,20 @@ def planned(world: World) -> World:
     )
     world.extras.update(entry=entry, goal=goal, school_action=school_action, health_action=health_action)
     return world
+
+
+def page_queries(client: Any, url: str) -> tuple[int, str]:
+    """Queries of one page view, and its HTML.
+
+    The access log is appended with one bulk INSERT per request, which SQLite splits into
+    batches by its parameter limit (one more INSERT per ~40 rows read); those batches
+    are not counted, so the figure compares the page's own reads on every database.
+    """
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    own = [q for q in ctx.captured_queries if not q["sql"].startswith('INSERT INTO "portal_accesslogentry"')]
+    return len(own), response.content.decode()
 
 
 def open_case(world: World, **kwargs: object) -> Case:

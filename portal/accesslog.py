@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -384,7 +385,7 @@ def note_denied(viewer: Viewer, model: type[models.Model], lookup: dict[str, Any
     with system_scope():
         try:
             obj = model._base_manager.filter(**lookup).first()
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, ValidationError):
             return
         if obj is None:
             return

@@ -58,3 +58,22 @@ def make_entries(db: None) -> Callable[..., list[AccessLogEntry]]:
         return rows
 
     return make
+
+
+def log_entry(**fields: object) -> AccessLogEntry:
+    """Append one entry with the given fields (and time, if given) to its chain."""
+    defaults: dict[str, object] = {
+        "object_type": "cases.Case",
+        "object_id": "x",
+        "action": AccessLogEntry.Action.VIEW,
+        "basis": AccessLogEntry.Basis.OWN,
+        "role": "staff",
+    }
+    defaults.update(fields)
+    if "chain" not in defaults:
+        agency_id = defaults.get("agency_id")
+        defaults["chain"] = f"agency:{agency_id}" if agency_id else "family"
+    entry = AccessLogEntry(**defaults)  # type: ignore[arg-type]
+    with system_scope():
+        accesslog.append([entry], keep_time="at" in fields)
+    return entry

@@ -1,0 +1,371 @@
+"""Reads of the access log: the family's "Vem har tittat?" and the agency admin's review.
+
+The log's rows pass the policy like every other scoped model (agency admins: their own
+agency's chain; the family: entries about their own child). Reading the log is not a
+read of child data (`AccessLogEntry.NOT_LOGGED`); an export of it is, and is logged.
+Pages are keyset-paged: no COUNT over the log, ever.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import ExtractHour
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from consent.scoping import Viewer, system_scope
+from portal.accesslog_words import model_words
+from portal.models import AccessLogEntry
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+PAGE_SIZE = 50
+
+# Unusual access (agency review). Reads at night, Stockholm time: 22.00–05.59.
+NIGHT_FROM_HOUR = 22
+NIGHT_UNTIL_HOUR = 6
+# A burst: one person opening more than this many different children within the window.
+BURST_CHILDREN = 10
+BURST_WINDOW = timedelta(minutes=5)
+# Actions that are reading (writes are never "unusual access" by themselves).
+READ_ACTIONS = [AccessLogEntry.Action.VIEW, AccessLogEntry.Action.LIST, AccessLogEntry.Action.EXPORT,
+                AccessLogEntry.Action.LIVE]  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------
+# Keyset cursors: (time, id) of the last entry shown, opaque in the URL
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    at: datetime
+    id: int
+
+    def encode(self) -> str:
+        raw = f"{int(self.at.timestamp() * 1_000_000)}.{self.id}"
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str | None) -> Cursor | None:
+        if not token:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            micros, pk = raw.split(".")
+            return cls(datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC), int(pk))
+        except (ValueError, UnicodeDecodeError, OverflowError):
+            return None
+
+
+def _after(queryset: QuerySet[AccessLogEntry], cursor: Cursor | None) -> QuerySet[AccessLogEntry]:
+    if cursor is None:
+        return queryset
+    return queryset.filter(Q(at__lt=cursor.at) | Q(at=cursor.at, id__lt=cursor.id))
+
+
+@dataclass
+class Page:
+    entries: list[AccessLogEntry]
+    next_cursor: str | None
+
+
+def _page(queryset: QuerySet[AccessLogEntry], cursor: Cursor | None, size: int) -> Page:
+    rows = list(_after(queryset.order_by("-at", "-id"), cursor)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = Cursor(rows[-1].at, rows[-1].pk).encode() if more and rows else None
+    return Page(entries=rows, next_cursor=next_cursor)
+
+
+# --------------------------------------------------------------------------------------
+# Plain words for the family
+# --------------------------------------------------------------------------------------
+
+ROLE_WORDS = {
+    "staff": gettext_lazy("personal"),
+    "coordinator": gettext_lazy("samordningsperson"),
+    "admin": gettext_lazy("administratör"),
+    "guardian": gettext_lazy("vårdnadshavare"),
+    "child": gettext_lazy("barnet"),
+}
+
+
+def _verbs() -> dict[str, str]:
+    return {
+        AccessLogEntry.Action.VIEW: _("tittade på"),
+        AccessLogEntry.Action.LIST: _("såg i en lista"),
+        AccessLogEntry.Action.EXPORT: _("tog ut en kopia av"),
+        AccessLogEntry.Action.LIVE: _("följde direkt i portalen"),
+        AccessLogEntry.Action.CREATE: _("lade till"),
+        AccessLogEntry.Action.UPDATE: _("ändrade"),
+        AccessLogEntry.Action.CONSENT: _("registrerade ett samtyckesbeslut om"),
+    }
+
+
+def thing_words(object_type: str, count: int = 1) -> str:
+    """'samverkan', '3 insatser i planen' — the model's own Swedish names."""
+    if object_type == "portal.AccessLogEntry":
+        return _("loggen över vem som tittat")
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return _("uppgifter")
+    if count > 1:
+        return f"{count} {model_words(model, count)}"
+    return model_words(model)
+
+
+def role_words(entry: AccessLogEntry) -> str:
+    """The job title as written in a sentence ("psykolog", "BVC-sjuksköterska")."""
+    if entry.title:
+        title = entry.title
+        if len(title) > 1 and title[0].isupper() and title[1].islower():
+            title = title[0].lower() + title[1:]
+        return title
+    return str(ROLE_WORDS.get(entry.role, entry.role))
+
+
+def person_words(entry: AccessLogEntry) -> str:
+    name = entry.actor_name or _("okänd person")
+    if entry.agency_name:
+        return _("%(name)s, %(role)s på %(agency)s") % {
+            "name": name,
+            "role": role_words(entry),
+            "agency": entry.agency_name,
+        }
+    return _("%(name)s (%(role)s)") % {"name": name, "role": role_words(entry)}
+
+
+@dataclass
+class Visit:
+    """One person's reads in one request, in plain words."""
+
+    at: datetime
+    who: str
+    agency: str
+    role: str
+    name: str
+    what: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Day:
+    day: date
+    visits: list[Visit]
+
+
+def group_by_day(entries: Iterable[AccessLogEntry]) -> list[Day]:
+    """Newest first; one line per person and request ("tittade på samverkan och 3 möten")."""
+    verbs = _verbs()
+    days: list[Day] = []
+    last_key: tuple[Any, ...] | None = None
+    for entry in entries:
+        local = timezone.localtime(entry.at, STOCKHOLM)
+        if not days or days[-1].day != local.date():
+            days.append(Day(day=local.date(), visits=[]))
+            last_key = None
+        key = (entry.request_id or f"id{entry.pk}", entry.actor_id, entry.chain)
+        if key != last_key:
+            days[-1].visits.append(
+                Visit(
+                    at=local,
+                    who=person_words(entry),
+                    agency=entry.agency_name,
+                    role=role_words(entry),
+                    name=entry.actor_name,
+                )
+            )
+            last_key = key
+        phrase = f"{verbs.get(entry.action, entry.action)} {thing_words(entry.object_type, entry.count)}"
+        visit = days[-1].visits[-1]
+        if phrase not in visit.what:
+            visit.what.insert(0, phrase)  # entries come newest first; read in order
+    return days
+
+
+# --------------------------------------------------------------------------------------
+# The family: "Vem har tittat?"
+# --------------------------------------------------------------------------------------
+
+
+def family_children(viewer: Viewer) -> list[Any]:
+    """The viewer's own children (custodial guardian) or, for a child, themself."""
+    from cases.models import Child
+
+    if not viewer.is_family:
+        return []
+    return list(Child.objects.order_by("first_name", "pk"))
+
+
+def family_entries(viewer: Viewer, *, child_id: int, cursor: Cursor | None, size: int = PAGE_SIZE) -> Page:
+    """Who at the agencies has looked at this child's information: newest first, without
+    the family's own reads and without refused attempts."""
+    queryset = AccessLogEntry.objects.filter(child_id=child_id, outcome=AccessLogEntry.Outcome.ALLOWED).exclude(
+        chain="family"
+    )
+    return _page(queryset, cursor, size)
+
+
+# --------------------------------------------------------------------------------------
+# The agency admin's review
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    actor_id: int | None = None
+    child_id: int | None = None
+    child_searched: bool = False  # a personal number was given (it may match nothing)
+    since: date | None = None
+    until: date | None = None
+    action: str = ""
+    unusual_only: bool = False
+
+
+def child_id_for_personal_number(personal_number: str) -> int | None:
+    """The id of the child with exactly this personal number, or None.
+
+    Only an id, used to filter the agency's own log (which the admin may read whatever
+    the child's cases show today); no name or other detail of the child leaves here.
+    """
+    from cases.models import Child
+
+    with system_scope():
+        return Child.objects.filter(personal_number=personal_number.strip()).values_list("pk", flat=True).first()
+
+
+def _role_exists() -> Exists:
+    """The actor has an active role for the entry's child: coordinator or opener of an
+    open collaboration, its team contact, or has written in it (logged writes)."""
+    from cases.models import Case, TeamMember
+
+    with system_scope():
+        case_role = Case.objects.filter(child_id=OuterRef("child_id"), status=Case.Status.OPEN).filter(
+            Q(coordinator_id=OuterRef("actor_id")) | Q(opened_by_id=OuterRef("actor_id"))
+        )
+        team_role = TeamMember.objects.filter(
+            case__child_id=OuterRef("child_id"),
+            case__status=Case.Status.OPEN,
+            contact__user_id=OuterRef("actor_id"),
+            contact__is_active=True,
+            left_at__isnull=True,
+        )
+        author_role = AccessLogEntry.objects.filter(
+            child_id=OuterRef("child_id"),
+            actor_id=OuterRef("actor_id"),
+            action__in=[AccessLogEntry.Action.CREATE, AccessLogEntry.Action.UPDATE],
+        )
+    return Exists(case_role) | Exists(team_role) | Exists(author_role)
+
+
+def _burst_children() -> Subquery:
+    """Different children the same person opened in the window ending at this entry."""
+    with system_scope():
+        window = (
+            AccessLogEntry.objects.filter(
+                actor_id=OuterRef("actor_id"),
+                at__lte=OuterRef("at"),
+                at__gt=OuterRef("at") - BURST_WINDOW,
+                action__in=[AccessLogEntry.Action.VIEW, AccessLogEntry.Action.EXPORT],
+                child_id__isnull=False,
+            )
+            .order_by()
+            .values("actor_id")
+            .annotate(n=Count("child_id", distinct=True))
+            .values("n")
+        )
+    return Subquery(window[:1])
+
+
+def _flagged(queryset: QuerySet[AccessLogEntry]) -> QuerySet[AccessLogEntry]:
+    reading = Q(action__in=READ_ACTIONS)
+    queryset = queryset.annotate(
+        local_hour=ExtractHour("at", tzinfo=STOCKHOLM),
+        burst_children=_burst_children(),
+    )
+    return queryset.annotate(
+        flag_night=ExpressionWrapper(
+            reading & (Q(local_hour__gte=NIGHT_FROM_HOUR) | Q(local_hour__lt=NIGHT_UNTIL_HOUR)),
+            output_field=BooleanField(),
+        ),
+        flag_no_role=ExpressionWrapper(
+            reading & Q(child_id__isnull=False) & Q(agency__isnull=False) & ~_role_exists(),
+            output_field=BooleanField(),
+        ),
+        flag_burst=ExpressionWrapper(reading & Q(burst_children__gt=BURST_CHILDREN), output_field=BooleanField()),
+        flag_no_basis=ExpressionWrapper(
+            Q(basis=AccessLogEntry.Basis.NONE) | Q(outcome=AccessLogEntry.Outcome.DENIED),
+            output_field=BooleanField(),
+        ),
+    )
+
+
+def review_queryset(viewer: Viewer, filters: ReviewFilter) -> QuerySet[AccessLogEntry]:
+    """The admin's agency's entries matching `filters`, annotated with the flags."""
+    if not viewer.is_agency_admin:
+        return AccessLogEntry.objects.none()
+    queryset = AccessLogEntry.objects.all()
+    if filters.actor_id is not None:
+        queryset = queryset.filter(actor_id=filters.actor_id)
+    if filters.child_searched:
+        queryset = queryset.filter(child_id=filters.child_id) if filters.child_id else queryset.none()
+    if filters.since is not None:
+        start = datetime.combine(filters.since, datetime.min.time(), tzinfo=STOCKHOLM)
+        queryset = queryset.filter(at__gte=start)
+    if filters.until is not None:
+        end = datetime.combine(filters.until + timedelta(days=1), datetime.min.time(), tzinfo=STOCKHOLM)
+        queryset = queryset.filter(at__lt=end)
+    if filters.action:
+        queryset = queryset.filter(action=filters.action)
+    queryset = _flagged(queryset)
+    if filters.unusual_only:
+        queryset = queryset.filter(
+            Q(flag_night=True) | Q(flag_no_role=True) | Q(flag_burst=True) | Q(flag_no_basis=True)
+        )
+    return queryset
+
+
+def review_page(viewer: Viewer, filters: ReviewFilter, *, cursor: Cursor | None, size: int = PAGE_SIZE) -> Page:
+    return _page(review_queryset(viewer, filters), cursor, size)
+
+
+def flags_of(entry: AccessLogEntry) -> list[str]:
+    flags = []
+    if getattr(entry, "flag_no_role", False):
+        flags.append(_("ingen aktiv roll för barnet"))
+    if getattr(entry, "flag_burst", False):
+        flags.append(
+            ngettext(
+                "många barn på kort tid (%(n)d barn på 5 min)",
+                "många barn på kort tid (%(n)d barn på 5 min)",
+                entry.burst_children or 0,  # type: ignore[attr-defined]
+            )
+            % {"n": entry.burst_children or 0}  # type: ignore[attr-defined]
+        )
+    if getattr(entry, "flag_night", False):
+        flags.append(_("nattetid"))
+    if entry.outcome == AccessLogEntry.Outcome.DENIED:
+        flags.append(_("nekad"))
+    elif entry.basis == AccessLogEntry.Basis.NONE:
+        flags.append(_("ingen grund registrerad"))
+    return flags
+
+
+def children_named(viewer: Viewer, child_ids: Iterable[int | None]) -> dict[int, str]:
+    """Names of the children on a page that the admin's agency can see today (a logged
+    list read); other children are shown by reference only."""
+    from cases.models import Child
+
+    ids = {c for c in child_ids if c is not None}
+    if not ids:
+        return {}
+    return {child.pk: child.full_name for child in Child.objects.filter(pk__in=ids)}

@@ -19,5 +19,4 @@ class ServiceAreaAdmin(admin.ModelAdmin):
 class ManagementRoleAdmin(admin.ModelAdmin):
     list_display = ["user", "principal", "granted_at"]
     list_select_related = ["user", "principal"]
-    autocomplete_fields: list[str] = []
     raw_id_fields = ["user"]

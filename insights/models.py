@@ -70,7 +70,7 @@ class SystemGap(models.Model):
         related_name="gaps",
         verbose_name=_("vilken del av stödsystemet"),
     )
-    agencies_concerned = models.ManyToManyField(
+    agencies_concerned = models.ManyToManyField(  # type: ignore[var-annotated]
         "agencies.Agency",
         blank=True,
         through="GapAgency",

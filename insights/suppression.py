@@ -239,8 +239,8 @@ class Table:
     """A two-way table (rows × columns) with row totals, column totals and a grand total."""
 
     title: str
-    row_labels: list[tuple[Hashable, str]]
-    col_labels: list[tuple[Hashable, str]]
+    row_labels: Sequence[tuple[Hashable, str]]
+    col_labels: Sequence[tuple[Hashable, str]]
     counts: dict[tuple[Hashable, Hashable], int]
     prefix: str = "t"
 
@@ -258,7 +258,7 @@ class Table:
 @dataclass
 class PublishedTable:
     title: str
-    col_labels: list[tuple[Hashable, str]]
+    col_labels: Sequence[tuple[Hashable, str]]
     rows: list[tuple[Hashable, str, list[Figure], Figure]]
     col_totals: list[Figure]
     total: Figure
@@ -331,7 +331,7 @@ class Partition:
 
     key: str
     title: str
-    groups: list[tuple[Hashable, str, int]]
+    groups: Sequence[tuple[Hashable, str, int]]
 
     @property
     def total(self) -> int:

@@ -112,3 +112,16 @@ def test_api_list_runs_a_fixed_number_of_queries(world, entries):
     with CaptureQueriesContext(connection) as many:
         client.get("/api/v1/stodkatalog/")
     assert len(few) == len(many)
+
+
+def test_entry_page_runs_a_fixed_number_of_queries(world, entries):
+    client = Client()
+    url = reverse("directory:detail", args=[entries["bup"].uuid])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    from directory.models import NeedKind
+
+    entries["bup"].needs.set(NeedKind.objects.all())
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(few) == len(many) <= 4

@@ -172,3 +172,14 @@ def test_report_page_runs_a_fixed_number_of_queries(world, management, django_as
     assert len(small) == len(large)
     with django_assert_max_num_queries(len(small)):
         client.get(reverse("insights:gap_report"))
+
+
+def test_chart_geometry_is_not_localised(world, management):
+    """Swedish number formatting (decimal comma) would break the SVG attributes."""
+    add_gaps(world, SPEC)
+    html = world.client_for(management).get(reverse("insights:gap_report")).content.decode()
+    numbers = re.findall(r'<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)"', html)
+    assert len(numbers) == 8
+    for group in numbers:
+        for number in group:
+            float(number)

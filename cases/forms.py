@@ -29,6 +29,14 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
+class CaseForm(forms.Form):
+    """Labels without a trailing colon (Swedish forms rarely use one)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 def _yes(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
@@ -41,12 +49,16 @@ def written_by_choices(guardianships: list[Any]) -> list[tuple[str, str]]:
     return choices
 
 
-class WrittenByMixin(forms.Form):
+class WrittenByMixin(CaseForm):
     written_by = forms.ChoiceField(
         label=_("Vem har skrivit det?"),
         required=False,
         help_text=_("Det som familjen har skrivit eller sagt med egna ord märks som familjens."),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["written_by"] = self.fields.pop("written_by")  # asked last, after the content
 
     def set_family(self, guardianships: list[Any]) -> None:
         self.fields["written_by"].choices = written_by_choices(guardianships)
@@ -58,7 +70,7 @@ class WrittenByMixin(forms.Form):
         return {"written_by_guardian_id": None, "written_by_child": value == "child"}
 
 
-class ChildSearchForm(forms.Form):
+class ChildSearchForm(CaseForm):
     personal_number = forms.CharField(
         label=_("Barnets personnummer"),
         max_length=20,
@@ -67,7 +79,7 @@ class ChildSearchForm(forms.Form):
     )
 
 
-class CaseOpenForm(forms.Form):
+class CaseOpenForm(CaseForm):
     personal_number = forms.CharField(widget=forms.HiddenInput, max_length=20)
     first_name = forms.CharField(label=_("Barnets förnamn"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Barnets efternamn"), max_length=100, required=False)
@@ -100,7 +112,7 @@ class CaseOpenForm(forms.Form):
                 del self.fields[name]
 
 
-class GuardianForm(forms.Form):
+class GuardianForm(CaseForm):
     personal_number = forms.CharField(label=_("Personnummer"), max_length=20)
     first_name = forms.CharField(label=_("Förnamn"), max_length=100)
     last_name = forms.CharField(label=_("Efternamn"), max_length=100)
@@ -125,12 +137,14 @@ class GuardianForm(forms.Form):
         return data
 
 
-class GuardianshipForm(forms.Form):
+class GuardianshipForm(CaseForm):
     has_custody = forms.ChoiceField(label=_("Har vårdnad om barnet"), choices=YES_NO, widget=forms.RadioSelect)
     lives_with_child = forms.BooleanField(label=_("Bor med barnet"), required=False)
 
 
 class FamilyMemberForm(WrittenByMixin):
+    prefix = "member"  # several forms share a page: keep ids unique
+
     relation = forms.ChoiceField(label=_("Relation till barnet"), choices=FamilyMember.Relation.choices)
     guardian = forms.ChoiceField(label=_("Är det en av vårdnadshavarna?"), required=False)
     name = forms.CharField(label=_("Namn"), max_length=200, required=False)
@@ -151,7 +165,7 @@ class FamilyMemberForm(WrittenByMixin):
         ]
 
 
-class AppointForm(forms.Form):
+class AppointForm(CaseForm):
     wish = forms.ChoiceField(
         label=_("Vad önskar barnet?"),
         choices=CoordinatorAppointment.Wish.choices,
@@ -202,7 +216,7 @@ class AppointForm(forms.Form):
         }
 
 
-class HandoverForm(forms.Form):
+class HandoverForm(CaseForm):
     guardians_informed_at = forms.DateTimeField(
         label=_("När fick vårdnadshavarna veta vem som är samordnare?"), widget=DateTimeInput
     )
@@ -217,7 +231,7 @@ class HandoverForm(forms.Form):
     )
 
 
-class TeamAddForm(forms.Form):
+class TeamAddForm(CaseForm):
     agency = forms.ChoiceField(label=_("Verksamhet"))
     role_description = forms.CharField(label=_("Roll i samverkan"), max_length=200, required=False)
 
@@ -226,7 +240,9 @@ class TeamAddForm(forms.Form):
         self.fields["agency"].choices = [("", _("Välj verksamhet"))] + [(str(a.pk), a.name) for a in agencies]
 
 
-class ExternalContactForm(forms.Form):
+class ExternalContactForm(CaseForm):
+    prefix = "external"  # several forms share a page: keep ids unique
+
     organisation = forms.CharField(
         label=_("Organisation"),
         max_length=200,
@@ -247,7 +263,7 @@ class MappingEntryForm(WrittenByMixin):
     is_priority = forms.BooleanField(label=_("Det här är viktigast just nu"), required=False)
 
 
-class PlanForm(forms.Form):
+class PlanForm(CaseForm):
     support_needed = forms.CharField(
         label=_("Vilket stöd behövs?"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -276,26 +292,30 @@ class PlanForm(forms.Form):
         self.fields["overall_principal"].choices = [("", _("Inte bestämt"))] + [(str(p.pk), p.name) for p in principals]
 
 
-class PhaseForm(forms.Form):
+class PhaseForm(CaseForm):
     phase = forms.ChoiceField(label=_("Fas"), choices=[c for c in Case.Phase.choices if c[0] != Case.Phase.CLOSE])
 
 
-class LevelForm(forms.Form):
+class LevelForm(CaseForm):
     level = forms.ChoiceField(label=_("Samverkansnivå"), choices=Case.Level.choices)
 
 
 class GoalForm(WrittenByMixin):
+    prefix = "goal"  # several forms share a page: keep ids unique
+
     text = forms.CharField(label=_("Mål"), widget=forms.Textarea(attrs={"rows": 2}))
     area = forms.ChoiceField(label=_("Område"), choices=[("", _("Inget särskilt")), *LifeArea.choices], required=False)
 
 
-class GoalUpdateForm(forms.Form):
+class GoalUpdateForm(CaseForm):
     text = forms.CharField(label=_("Mål"), widget=forms.Textarea(attrs={"rows": 2}))
     area = forms.ChoiceField(label=_("Område"), choices=[("", _("Inget särskilt")), *LifeArea.choices], required=False)
     status = forms.ChoiceField(label=_("Läge"), choices=PlanGoal.Status.choices)
 
 
 class ActionForm(WrittenByMixin):
+    prefix = "action"  # several forms share a page: keep ids unique
+
     description = forms.CharField(label=_("Vad ska göras?"), widget=forms.Textarea(attrs={"rows": 2}))
     responsible = forms.ChoiceField(label=_("Ansvarig verksamhet eller aktör"), required=False)
     responsible_person = forms.CharField(
@@ -329,11 +349,11 @@ class ActionForm(WrittenByMixin):
         }
 
 
-class ActionStatusForm(forms.Form):
+class ActionStatusForm(CaseForm):
     status = forms.ChoiceField(label=_("Läge"), choices=PlanAction.Status.choices)
 
 
-class CloseForm(forms.Form):
+class CloseForm(CaseForm):
     reason = forms.ChoiceField(label=_("Varför avslutas samverkan?"), choices=Case.ClosureReason.choices)
     note = forms.CharField(label=_("Kommentar"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     stress_at_start = forms.ChoiceField(
@@ -360,7 +380,7 @@ class CloseForm(forms.Form):
         }
 
 
-class ConcernForm(forms.Form):
+class ConcernForm(CaseForm):
     reported_on = forms.DateField(label=_("Datum då du gjorde anmälan"), widget=DateInput)
     municipality = forms.ChoiceField(label=_("Till socialtjänsten i kommun"))
 
@@ -370,7 +390,7 @@ class ConcernForm(forms.Form):
         self.fields["reported_on"].initial = timezone.localdate()
 
 
-class SharedItemForm(forms.Form):
+class SharedItemForm(CaseForm):
     category = forms.ChoiceField(
         label=_("Sorts uppgifter"),
         help_text=_("Andra verksamheter ser det bara om familjen har samtyckt till just den sortens uppgifter."),
@@ -387,5 +407,5 @@ class SharedItemForm(forms.Form):
         self.fields["category"].choices = [("", _("Välj"))] + [(str(c.pk), c.name) for c in categories]
 
 
-class ContactForm(forms.Form):
+class ContactForm(CaseForm):
     on = forms.DateField(label=_("Datum för kontakten"), widget=DateInput)

@@ -236,18 +236,22 @@ def test_plan_pages_reject_bad_input_and_change_nothing(planned):
     before = len(_changes(world.case))
     response = client.post(
         reverse("cases:action_add", args=[world.case.uuid]),
-        {"description": "", "due_date": "inte-ett-datum", "responsible": ""},
+        {"action-description": "", "action-due_date": "inte-ett-datum", "action-responsible": ""},
     )
     assert response.status_code == 400
     response = client.post(
         reverse("cases:action_add", args=[world.case.uuid]),
-        {"description": "Ny insats", "due_date": "2030-01-01", "responsible": "", "responsible_person": ""},
+        {"action-description": "Ny insats", "action-due_date": "2030-01-01", "action-responsible": ""},
     )
     assert response.status_code == 400 and "vem som ansvarar" in response.content.decode()
     assert len(_changes(world.case)) == before
     response = client.post(
         reverse("cases:action_add", args=[world.case.uuid]),
-        {"description": "Ny insats", "due_date": "2030-01-01", "responsible": f"a:{world.social.pk}"},
+        {
+            "action-description": "Ny insats",
+            "action-due_date": "2030-01-01",
+            "action-responsible": f"a:{world.social.pk}",
+        },
     )
     assert response.status_code == 302
     with system_scope():

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -25,8 +26,6 @@ def month_choices(count: int = 12) -> list[tuple[str, str]]:
     year, month = periods.current_month()
     choices = []
     for _i in range(count):
-        from datetime import date
-
         label = formats.date_format(date(year, month, 1), "F Y")
         choices.append((f"{year}-{month:02d}", label))
         month -= 1

@@ -36,11 +36,14 @@ def is_management(viewer: Viewer) -> bool:
     return viewer.is_staff and ManagementRole.objects.filter(user_id=viewer.user_id).exists()
 
 
-def principal_for_report(*, viewer: Viewer, principal_uuid: str | None) -> Principal:
+def principal_for_report(
+    *, viewer: Viewer, principal_uuid: str | None, principals: list[Principal] | None = None
+) -> Principal:
     """The principal a management viewer asked for (or their first). Http404 when the
     viewer has no management role for it — the same answer as a principal that doesn't
-    exist."""
-    principals = list(management_principals(viewer=viewer))
+    exist. `principals`: the viewer's management principals, if already fetched."""
+    if principals is None:
+        principals = list(management_principals(viewer=viewer))
     if not principals:
         raise Http404
     if not principal_uuid:
@@ -119,7 +122,7 @@ def _gap_year(year: int, counts: dict, categories: list, services: list) -> GapY
 
 def gap_report(*, viewer: Viewer, principal: Principal, year: int) -> GapReport:
     """Gaps for `principal` in `year` per category × quarter and per service × quarter,
-    with a trend over this and the previous year. Three queries however many gaps.
+    with a trend over this and the previous year. Four queries however many gaps.
 
     Both tables of a year are protected together (they share the quarter totals and the
     year total); each year is protected on its own and never combined with another.

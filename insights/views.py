@@ -103,9 +103,11 @@ def gap_list(request: HttpRequest) -> HttpResponse:
 
 def _selection(request: HttpRequest):  # type: ignore[no-untyped-def]
     viewer = _viewer(request)
-    principal = selectors.principal_for_report(viewer=viewer, principal_uuid=request.GET.get("huvudman"))
-    year = parse_year(request.GET.get("ar"))
     principals = list(selectors.management_principals(viewer=viewer))
+    principal = selectors.principal_for_report(
+        viewer=viewer, principal_uuid=request.GET.get("huvudman"), principals=principals
+    )
+    year = parse_year(request.GET.get("ar"))
     form = ReportFilterForm(initial={"huvudman": str(principal.uuid), "ar": year}, principals=principals)
     return principal, year, form
 

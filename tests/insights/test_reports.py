@@ -183,3 +183,14 @@ def test_chart_geometry_is_not_localised(world, management):
     for group in numbers:
         for number in group:
             float(number)
+
+
+def test_home_panel_for_management_and_coordinators(world, management):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("insights/_home_staff.html", {"viewer": staff_viewer(management)})
+    assert reverse("insights:gap_report") in html
+    html = render_to_string("insights/_home_staff.html", {"viewer": world.coordinator_viewer})
+    assert reverse("insights:gap_list") in html and reverse("insights:gap_report") not in html
+    html = render_to_string("insights/_home_staff.html", {"viewer": staff_viewer(world.school_staff)})
+    assert "insights-home-heading" not in html

@@ -4,10 +4,11 @@ Adds, idempotently:
 * the municipal management user `ledning@demo.samverkan.se` (Helena Lund) of
   "Kommunledningskontoret Eskilstuna" (an agency of kind "other"), with a management role
   for Eskilstuna kommun — password and TOTP as all demo staff;
-* systemic gaps recorded by Samordningsenheten Barnets bästa over 2025–2026: some
+* systemic gaps recorded by Samordningsenheten Barnets bästa over last year and this: some
   categories with five or more a quarter, others fewer, so the report shows both figures
   and suppression;
-* 62 *closed* historical collaborations owned by Eskilstuna agencies, with team,
+* up to 62 *closed* collaborations owned by Eskilstuna agencies, opened from January last
+  year on (one every ten days, as far as there is room to close them by now), with team,
   held meetings, plan actions and family-reported outcomes, so that the follow-up
   statistics are meaningful. They are written directly (back-dated, which the services
   rightly refuse to do) and are all closed, so they stay out of everyone's open lists.
@@ -29,24 +30,24 @@ from portal.models import User
 
 MANAGEMENT_AGENCY = "Kommunledningskontoret Eskilstuna"
 
-# (year, quarter) -> {category code: count}
+# (year: 0 = last year, 1 = this year, quarter) -> {category code: count}
 GAPS: dict[tuple[int, int], dict[str, int]] = {
-    (2025, 1): {"waiting-time": 6, "failed-handover": 2, "missing-service": 3, "information-missing": 1, "other": 1},
-    (2025, 2): {
+    (0, 1): {"waiting-time": 6, "failed-handover": 2, "missing-service": 3, "information-missing": 1, "other": 1},
+    (0, 2): {
         "waiting-time": 7,
         "failed-handover": 5,
         "missing-service": 2,
         "information-missing": 2,
         "blocking-rules": 1,
     },
-    (2025, 3): {
+    (0, 3): {
         "waiting-time": 5,
         "failed-handover": 3,
         "missing-service": 5,
         "information-missing": 1,
         "blocking-rules": 2,
     },
-    (2025, 4): {
+    (0, 4): {
         "waiting-time": 8,
         "failed-handover": 5,
         "missing-service": 4,
@@ -54,14 +55,14 @@ GAPS: dict[tuple[int, int], dict[str, int]] = {
         "blocking-rules": 1,
         "other": 1,
     },
-    (2026, 1): {
+    (1, 1): {
         "waiting-time": 7,
         "failed-handover": 5,
         "missing-service": 4,
         "information-missing": 2,
         "blocking-rules": 1,
     },
-    (2026, 2): {
+    (1, 2): {
         "waiting-time": 9,
         "failed-handover": 3,
         "missing-service": 6,
@@ -69,8 +70,8 @@ GAPS: dict[tuple[int, int], dict[str, int]] = {
         "blocking-rules": 2,
         "other": 1,
     },
-    (2026, 3): {"waiting-time": 6, "failed-handover": 6, "missing-service": 3, "information-missing": 3, "other": 1},
-    (2026, 4): {
+    (1, 3): {"waiting-time": 6, "failed-handover": 6, "missing-service": 3, "information-missing": 3, "other": 1},
+    (1, 4): {
         "waiting-time": 5,
         "failed-handover": 2,
         "missing-service": 2,
@@ -205,7 +206,8 @@ def _gaps(agencies: dict[str, Agency]) -> int:
     now = timezone.localtime(timezone.now(), STOCKHOLM)
     turn: dict[str, int] = {}
     created = 0
-    for (year, quarter), per_category in GAPS.items():
+    for (offset, quarter), per_category in GAPS.items():
+        year = now.year - 1 + offset
         months = [m for m in range(3 * quarter - 2, 3 * quarter + 1) if (year, m) <= (now.year, now.month)]
         if not months:
             continue
@@ -242,7 +244,7 @@ def _collaborations(agencies: dict[str, Agency], users: dict[str, User]) -> int:
     today = timezone.localdate()
     owners = ["skola", "soc", "samordning", "skola", "soc"]
     team_pool = ["skola", "soc", "bup", "hab", "bvc", "samordning"]
-    starts = [date(2025, 1, 8) + timedelta(days=int(i * 10.5)) for i in range(62)]
+    starts = [date(today.year - 1, 1, 8) + timedelta(days=int(i * 10.5)) for i in range(62)]
     created = 0
     for i, opened in enumerate(starts):
         born = date(2010 + i % 10, 1 + i % 12, 1 + (i * 7) % 28)

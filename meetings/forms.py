@@ -189,10 +189,10 @@ class AnswerForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
-        label=_("Kommentar (frivilligt)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Kommentar"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
     proposed_time = forms.DateTimeField(
-        label=_("Föreslå en annan tid (frivilligt)"),
+        label=_("Föreslå en annan tid"),
         required=False,
         widget=DateTimeLocalInput(),
         input_formats=["%Y-%m-%dT%H:%M"],
@@ -202,7 +202,7 @@ class AnswerForm(forms.Form):
 class AgendaItemForm(forms.Form):
     title = forms.CharField(label=_("Ny punkt"), max_length=200)
     details = forms.CharField(
-        label=_("Mer om punkten (frivilligt)"),
+        label=_("Mer om punkten"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -270,5 +270,5 @@ class DecisionForm(forms.Form):
 class MinutesReplyForm(forms.Form):
     approved = forms.BooleanField(label=_("Jag godkänner anteckningarna"), required=False)
     comment = forms.CharField(
-        label=_("Kommentar (frivilligt)"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Kommentar"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )

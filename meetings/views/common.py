@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
 
 from consent import policy
 from consent.scoping import Viewer
 from meetings.models import AgendaItem, ChildVoice, Invitation, Meeting, Preparation
 from meetings.selectors import own_invitation
+
+View = Callable[..., HttpResponse]
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    status_code = 303
+
+
+def see_other(to: Any, *args: Any) -> HttpResponseSeeOther:
+    """Redirect after a POST (303 See Other: the browser follows with a GET)."""
+    return HttpResponseSeeOther(resolve_url(to, *args))
+
+
+def signed_in(view: View) -> View:
+    """Signed-out visitors are sent to sign in; anyone not staff or family gets 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        viewer = request.viewer  # type: ignore[attr-defined]
+        if viewer.is_anonymous:
+            return redirect_to_login(request.get_full_path())
+        if not (viewer.is_staff or viewer.is_family):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def viewer_of(request: HttpRequest) -> Viewer:

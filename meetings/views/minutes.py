@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,7 +16,7 @@ from consent import policy
 from meetings import services
 from meetings.forms import MinutesReplyForm
 from meetings.models import Meeting, MinutesReply
-from meetings.views.common import get_meeting, invitations_of, require_coordinator, viewer_of
+from meetings.views.common import get_meeting, invitations_of, require_coordinator, see_other, signed_in, viewer_of
 from meetings.views.room import minutes_parts
 
 
@@ -39,6 +39,7 @@ def _minutes_context(request: HttpRequest, meeting_uuid: Any) -> dict[str, Any]:
     return context
 
 
+@signed_in
 def minutes(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     context = _minutes_context(request, meeting_uuid)
     viewer = request.viewer  # type: ignore[attr-defined]
@@ -58,12 +59,14 @@ def _plan_url(viewer: Any, meeting: Meeting) -> str | None:
         return None
 
 
+@signed_in
 def minutes_print(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     context = _minutes_context(request, meeting_uuid)
     policy.set_read_action("export")
     return render(request, "meetings/minutes_print.html", context)
 
 
+@signed_in
 def minutes_pdf(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     from weasyprint import HTML
 
@@ -77,6 +80,7 @@ def minutes_pdf(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     return response
 
 
+@signed_in
 @require_POST
 def minutes_share(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
@@ -88,9 +92,10 @@ def minutes_share(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Anteckningarna är delade med familjen och de inbjudna verksamheterna."))
-    return redirect("meetings:minutes", meeting.uuid)
+    return see_other("meetings:minutes", meeting.uuid)
 
 
+@signed_in
 @require_POST
 def minutes_reply(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
@@ -103,4 +108,4 @@ def minutes_reply(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
             messages.error(request, str(error))
         else:
             messages.success(request, _("Tack! Samordnaren har fått ditt svar."))
-    return redirect("meetings:minutes", meeting.uuid)
+    return see_other("meetings:minutes", meeting.uuid)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,9 +26,18 @@ from meetings.forms import (
     PreparationForm,
 )
 from meetings.models import AgendaItem, ChildVoice, Invitation, Meeting, Preparation
-from meetings.views.common import get_meeting, invitations_of, meeting_context, require_coordinator, viewer_of
+from meetings.views.common import (
+    get_meeting,
+    invitations_of,
+    meeting_context,
+    require_coordinator,
+    see_other,
+    signed_in,
+    viewer_of,
+)
 
 
+@signed_in
 def meeting_list(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     upcoming = list(selectors.meeting_list(upcoming=True))
@@ -57,6 +66,7 @@ def _call_options(case: Case, viewer: Any) -> dict[str, Any]:
     }
 
 
+@signed_in
 def meeting_call(request: HttpRequest, case_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
     case = policy.get_or_404(Case, viewer, uuid=case_uuid)
@@ -74,7 +84,7 @@ def meeting_call(request: HttpRequest, case_uuid: Any) -> HttpResponse:
                 form.add_error(None, str(error))
             else:
                 messages.success(request, _("Mötet är kallat. Inbjudningarna är skickade."))
-                return redirect("meetings:detail", meeting.uuid)
+                return see_other("meetings:detail", meeting.uuid)
         status = 400
     else:
         form = MeetingCallForm(
@@ -93,6 +103,7 @@ def meeting_call(request: HttpRequest, case_uuid: Any) -> HttpResponse:
     )
 
 
+@signed_in
 def meeting_detail(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
     meeting = get_meeting(request, meeting_uuid)
@@ -113,6 +124,7 @@ def meeting_detail(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     return render(request, "meetings/meeting_detail.html", context)
 
 
+@signed_in
 def meeting_edit(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
     meeting = get_meeting(request, meeting_uuid)
@@ -129,7 +141,7 @@ def meeting_edit(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
                 form.add_error(None, str(error))
             else:
                 messages.success(request, _("Mötet är ändrat. Alla inbjudna har fått en uppdaterad inbjudan."))
-                return redirect("meetings:detail", meeting.uuid)
+                return see_other("meetings:detail", meeting.uuid)
         status = 400
     else:
         form = MeetingEditForm(initial=MeetingTimeForm.initial_for(meeting), meeting=meeting)
@@ -141,6 +153,7 @@ def meeting_edit(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     )
 
 
+@signed_in
 @require_POST
 def meeting_cancel(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
@@ -154,9 +167,10 @@ def meeting_cancel(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Mötet är inställt. Alla inbjudna har fått besked."))
-    return redirect("meetings:detail", meeting.uuid)
+    return see_other("meetings:detail", meeting.uuid)
 
 
+@signed_in
 @require_POST
 def invite_more(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
@@ -168,7 +182,7 @@ def invite_more(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     )
     if not form.is_valid():
         messages.error(request, _("Välj någon att bjuda in."))
-        return redirect("meetings:detail", meeting.uuid)
+        return see_other("meetings:detail", meeting.uuid)
     try:
         services.invitation_add(
             viewer=viewer,
@@ -181,9 +195,10 @@ def invite_more(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Inbjudan är skickad."))
-    return redirect("meetings:detail", meeting.uuid)
+    return see_other("meetings:detail", meeting.uuid)
 
 
+@signed_in
 @require_POST
 def invitation_withdraw(request: HttpRequest, invitation_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
@@ -195,9 +210,10 @@ def invitation_withdraw(request: HttpRequest, invitation_uuid: Any) -> HttpRespo
         messages.error(request, str(error))
     else:
         messages.success(request, _("Inbjudan är borttagen och ett återbud är skickat."))
-    return redirect("meetings:detail", invitation.meeting.uuid)
+    return see_other("meetings:detail", invitation.meeting.uuid)
 
 
+@signed_in
 @require_POST
 def invitation_answer(request: HttpRequest, invitation_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
@@ -218,9 +234,10 @@ def invitation_answer(request: HttpRequest, invitation_uuid: Any) -> HttpRespons
             messages.success(request, _("Tack! Ditt svar är sparat."))
     else:
         messages.error(request, _("Välj ja, nej eller kanske."))
-    return redirect("meetings:detail", invitation.meeting.uuid)
+    return see_other("meetings:detail", invitation.meeting.uuid)
 
 
+@signed_in
 def invitation_ics(request: HttpRequest, invitation_uuid: Any) -> HttpResponse:
     """The calendar file of one invitation, for its invitee (or the coordinator)."""
     viewer = viewer_of(request)
@@ -243,6 +260,7 @@ def invitation_ics(request: HttpRequest, invitation_uuid: Any) -> HttpResponse:
     return response
 
 
+@signed_in
 @require_POST
 def agenda_add(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
@@ -257,7 +275,7 @@ def agenda_add(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
             messages.success(request, _("Punkten är tillagd på dagordningen."))
     else:
         messages.error(request, _("Skriv vad punkten handlar om."))
-    return redirect(f"{meeting_detail_url(meeting)}#dagordning")
+    return see_other(f"{meeting_detail_url(meeting)}#dagordning")
 
 
 def meeting_detail_url(meeting: Meeting) -> str:
@@ -266,6 +284,7 @@ def meeting_detail_url(meeting: Meeting) -> str:
     return reverse("meetings:detail", args=[meeting.uuid])
 
 
+@signed_in
 @require_POST
 def agenda_remove(request: HttpRequest, item_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
@@ -276,9 +295,10 @@ def agenda_remove(request: HttpRequest, item_uuid: Any) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Punkten är borttagen."))
-    return redirect(f"{meeting_detail_url(item.meeting)}#dagordning")
+    return see_other(f"{meeting_detail_url(item.meeting)}#dagordning")
 
 
+@signed_in
 def preparation(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     """The viewer's agency's preparation: write, save as draft, submit."""
     viewer = viewer_of(request)
@@ -303,7 +323,7 @@ def preparation(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
                     messages.success(request, _("Förberedelsen är inskickad. De andra i mötet kan nu läsa den."))
                 else:
                     messages.success(request, _("Utkastet är sparat. Bara din verksamhet ser det."))
-                return redirect("meetings:detail", meeting.uuid)
+                return see_other("meetings:detail", meeting.uuid)
         status = 400
     else:
         initial = {}
@@ -322,6 +342,7 @@ def preparation(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     )
 
 
+@signed_in
 def child_voice(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     """The child's "what I want to say", in a child-friendly form."""
     viewer = viewer_of(request)
@@ -339,7 +360,7 @@ def child_voice(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
                 form.add_error(None, str(error))
             else:
                 messages.success(request, _("Tack! Din samordnare har fått det du skrev."))
-                return redirect("meetings:detail", meeting.uuid)
+                return see_other("meetings:detail", meeting.uuid)
         status = 400
     else:
         initial: dict[str, Any] = {"share_with": ChildVoice.ShareWith.EVERYONE}

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,7 +18,15 @@ from meetings import services
 from meetings.forms import DecisionForm, NoteForm
 from meetings.models import AgendaItem, Decision, Invitation, Meeting, MinuteNote
 from meetings.services.room import responsible_agencies
-from meetings.views.common import agenda_of, get_meeting, invitations_of, require_coordinator, viewer_of
+from meetings.views.common import (
+    agenda_of,
+    get_meeting,
+    invitations_of,
+    require_coordinator,
+    see_other,
+    signed_in,
+    viewer_of,
+)
 
 PARTS = {
     "agenda": "meetings/room/_agenda.html",
@@ -68,6 +76,7 @@ def _part_context(viewer: Any, meeting: Meeting, part: str) -> dict[str, Any]:
     return context
 
 
+@signed_in
 def room(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
     meeting = get_meeting(request, meeting_uuid)
@@ -78,11 +87,12 @@ def room(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
         context.update(_part_context(viewer, meeting, part))
     context.pop("part", None)
     if context["is_coordinator"]:
-        context["note_form"] = NoteForm()
-        context["decision_form"] = DecisionForm(agency_choices=responsible_agencies(meeting))
+        context["note_form"] = NoteForm(prefix="note")
+        context["decision_form"] = DecisionForm(prefix="decision", agency_choices=responsible_agencies(meeting))
     return render(request, "meetings/room/room.html", context)
 
 
+@signed_in
 def room_part(request: HttpRequest, meeting_uuid: Any, part: str) -> HttpResponse:
     """One part of the room, re-fetched when the socket says it changed."""
     viewer = viewer_of(request)
@@ -105,9 +115,10 @@ def _respond(request: HttpRequest, meeting: Meeting, part: str, error: str | Non
         return render(request, PARTS[part], _part_context(viewer, fresh, part))
     if error:
         messages.error(request, error)
-    return redirect("meetings:room", meeting.uuid)
+    return see_other("meetings:room", meeting.uuid)
 
 
+@signed_in
 @require_POST
 def room_start(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
@@ -117,9 +128,10 @@ def room_start(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
         services.room_start(viewer=viewer, meeting=meeting)
     except services.MeetingError as error:
         messages.error(request, str(error))
-    return redirect("meetings:room", meeting.uuid)
+    return see_other("meetings:room", meeting.uuid)
 
 
+@signed_in
 @require_POST
 def room_end(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
@@ -129,11 +141,12 @@ def room_end(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
         services.room_end(viewer=viewer, meeting=meeting)
     except services.MeetingError as error:
         messages.error(request, str(error))
-        return redirect("meetings:room", meeting.uuid)
+        return see_other("meetings:room", meeting.uuid)
     messages.success(request, _("Mötet är avslutat. Läs igenom anteckningarna och dela dem med familjen."))
-    return redirect("meetings:minutes", meeting.uuid)
+    return see_other("meetings:minutes", meeting.uuid)
 
 
+@signed_in
 @require_POST
 def room_goto(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
@@ -149,6 +162,7 @@ def room_goto(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     return _respond(request, meeting, "agenda")
 
 
+@signed_in
 @require_POST
 def room_attendance(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
@@ -162,12 +176,13 @@ def room_attendance(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     return _respond(request, meeting, "attendance")
 
 
+@signed_in
 @require_POST
 def room_note(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
     meeting = get_meeting(request, meeting_uuid)
     require_coordinator(viewer, meeting)
-    form = NoteForm(request.POST)
+    form = NoteForm(request.POST, prefix="note")
     if not form.is_valid():
         return _respond(request, meeting, "minutes", _("Skriv anteckningen."))
     try:
@@ -177,12 +192,13 @@ def room_note(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     return _respond(request, meeting, "minutes")
 
 
+@signed_in
 @require_POST
 def room_decision(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
     meeting = get_meeting(request, meeting_uuid)
     require_coordinator(viewer, meeting)
-    form = DecisionForm(request.POST, agency_choices=responsible_agencies(meeting))
+    form = DecisionForm(request.POST, prefix="decision", agency_choices=responsible_agencies(meeting))
     if not form.is_valid():
         first = next(iter(form.errors.values()))[0]
         return _respond(request, meeting, "minutes", _("Beslutet sparades inte: %(error)s") % {"error": first})

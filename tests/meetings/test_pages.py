@@ -59,7 +59,7 @@ def test_coordinator_calls_a_meeting_through_the_page(consented, mailoutbox, dja
     url = reverse("meetings:call", args=[consented.case.uuid])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, form_data(consented))
-    assert response.status_code == 302
+    assert response.status_code == 303
     with system_scope():
         meeting = Meeting.objects.get()
         assert Invitation.objects.filter(meeting=meeting).count() == 4  # 2 agencies, 2 guardians
@@ -126,11 +126,11 @@ def test_family_sees_plain_language_and_answers(consented, meeting):
         mine = Invitation.objects.get(meeting=meeting, guardian=consented.guardian1)
         other = Invitation.objects.get(meeting=meeting, guardian=consented.guardian2)
     response = client.post(reverse("meetings:answer", args=[mine.uuid]), {"answer": "yes", "comment": "Vi kommer båda"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     mine.refresh_from_db()
     assert mine.answer == "yes"
     # The other (separated) guardian's invitation cannot be answered, and its comment is not shown.
-    assert client.post(reverse("meetings:answer", args=[other.uuid]), {"answer": "no"}).status_code == 302
+    assert client.post(reverse("meetings:answer", args=[other.uuid]), {"answer": "no"}).status_code == 303
     other.refresh_from_db()
     assert other.answer == "pending"
     services.invitation_answer(
@@ -154,11 +154,11 @@ def test_preparation_page_draft_then_submit(consented, meeting):
     school = consented.client_for(consented.school_staff)
     url = reverse("meetings:preparation", args=[meeting.uuid])
     data = {"what_we_see": "Hög frånvaro", "what_we_contribute": "Mentor", "our_questions": "Hur mår hon?"}
-    assert school.post(url, {**data, "draft": "1"}).status_code == 302
+    assert school.post(url, {**data, "draft": "1"}).status_code == 303
     health = consented.client_for(consented.health_staff)
     detail = reverse("meetings:detail", args=[meeting.uuid])
     assert "Hög frånvaro" not in health.get(detail).content.decode()
-    assert school.post(url, {**data, "submit": "1"}).status_code == 302
+    assert school.post(url, {**data, "submit": "1"}).status_code == 303
     assert "Hög frånvaro" in health.get(detail).content.decode()
     assert consented.client_for(consented.social_staff).get(url).status_code == 404
     with system_scope():
@@ -170,7 +170,7 @@ def test_child_voice_page_is_the_childs(consented, meeting):
     child = consented.client_for(consented.child.user)
     assert child.get(url).status_code == 200
     response = child.post(url, {"feeling": "good", "good_things": "Rasterna", "share_with": "everyone"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert consented.client_for(consented.guardian1.user).get(url).status_code == 404
     assert (
         "Rasterna"
@@ -184,20 +184,24 @@ def test_room_minutes_print_and_pdf(consented, meeting):
     coordinator = consented.client_for(consented.coordinator)
     coordinator.post(reverse("meetings:room_start", args=[meeting.uuid]))
     response = coordinator.post(
-        reverse("meetings:room_note", args=[meeting.uuid]), {"text": "Det går bättre nu."}, HTTP_HX_REQUEST="true"
+        reverse("meetings:room_note", args=[meeting.uuid]), {"note-text": "Det går bättre nu."}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
     assert "Det går bättre nu." in response.content.decode()
     due = (timezone.localdate() + timedelta(days=14)).isoformat()
     response = coordinator.post(
         reverse("meetings:room_decision", args=[meeting.uuid]),
-        {"text": "Skolan ordnar stöd.", "responsible_agency": str(consented.school.pk), "due_date": due},
+        {
+            "decision-text": "Skolan ordnar stöd.",
+            "decision-responsible_agency": str(consented.school.pk),
+            "decision-due_date": due,
+        },
         HTTP_HX_REQUEST="true",
     )
     assert "I planen" in response.content.decode()
     bad = coordinator.post(
         reverse("meetings:room_decision", args=[meeting.uuid]),
-        {"text": "x", "responsible_agency": str(consented.social.pk), "due_date": due},
+        {"decision-text": "x", "decision-responsible_agency": str(consented.social.pk), "decision-due_date": due},
         HTTP_HX_REQUEST="true",
     )
     assert bad.status_code == 400

@@ -1,7 +1,204 @@
-"""API endpoints of this app under /api/v1/."""
+"""API: consents under the policy, and staff recording answers given on paper or orally.
 
+GET  /api/v1/consents/?case=<case uuid>   versions in force the caller may see (staff:
+     managers of the case and named recipients; family: their child's, a child once
+     their answer counts). `?all_versions=1` includes older versions.
+GET  /api/v1/consents/<uuid>/              one version; who answered what only for the
+     case's managers and the family.
+POST /api/v1/consents/<uuid>/decisions/    staff who manage the case record an answer
+     given on paper or orally (`oral_to`: the uuid of the staff member who received it).
+
+A family member's own answer is not possible over the API: giving or refusing consent
+needs a fresh one-time code (the portal's step-up), and revoking is one click in the
+portal. Related-field choices (`oral_to`, `party`) are looked up through the policy, so
+an id from another agency or family is "not found", and OPTIONS reveals nothing
+(metadata is disabled project-wide).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+
+from agencies.models import Membership
+from consent import selectors, services
+from consent.models import Consent, ConsentDecision
+from consent.services import newest_versions_q
+from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of
+
+
+class PolicyMembershipField(serializers.SlugRelatedField):
+    """Choices come from the scoped manager inside the request: the caller's own agency."""
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return Membership.objects.filter(is_active=True)
+
+
+def _card_json(card: selectors.ConsentCard) -> dict[str, Any]:
+    consent = card.consent
+    data: dict[str, Any] = {
+        "id": str(consent.uuid),
+        "series": str(consent.series),
+        "version": consent.version,
+        "is_newest": card.is_newest,
+        "case": str(consent.case.uuid),
+        "purpose": consent.purpose,
+        "valid_from": consent.valid_from.isoformat(),
+        "valid_until": consent.valid_until.isoformat(),
+        "state": card.state,
+        "recipients": [
+            {
+                "agency": str(r.agency.uuid),
+                "agency_name": r.agency.name,
+                "categories": [c.code for c in r.categories],
+            }
+            for r in card.recipients
+        ],
+    }
+    if card.decisions_visible:
+        data["parties"] = [
+            {
+                "party": p.key if p.key == "child" else "guardian",
+                "is_you": p.is_you,
+                "counts": p.counts,
+                "required": p.required,
+                "answer": p.answer,
+                "decided_at": p.decision.decided_at.isoformat() if p.decision else None,
+                "method": p.decision.method if p.decision else None,
+            }
+            for p in card.parties
+        ]
+    return data
+
+
+class ConsentSerializer(serializers.Serializer):
+    """Read-only shape of a consent version (documented for the schema)."""
+
+    id = serializers.UUIDField()
+    series = serializers.UUIDField()
+    version = serializers.IntegerField()
+    is_newest = serializers.BooleanField()
+    case = serializers.UUIDField()
+    purpose = serializers.CharField()
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField()
+    state = serializers.CharField()
+    recipients = serializers.ListField(child=serializers.DictField())
+    parties = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class DecisionInSerializer(serializers.Serializer):
+    party = serializers.CharField(help_text='"child", or the uuid of a custodial guardian')
+    decision = serializers.ChoiceField(choices=ConsentDecision.Decision.choices)
+    method = serializers.ChoiceField(
+        choices=[(ConsentDecision.Method.PAPER, "paper"), (ConsentDecision.Method.ORAL, "oral")]
+    )
+    oral_to = PolicyMembershipField(
+        slug_field="uuid", queryset=Membership._base_manager.none(), required=False, allow_null=True
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ConsentSerializer
+    lookup_field = "uuid"
+    lookup_value_converter = "uuid"
+    queryset = Consent._base_manager.none()  # for the schema only; requests use get_queryset
+
+    def get_permissions(self):  # type: ignore[no-untyped-def]
+        if self.action == "decisions":
+            return [IsStaffViewer()]
+        return [IsSignedInViewer()]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        queryset = Consent.objects.select_related("case__child", "case__owner_agency__principal", "created_by")
+        request = self.request
+        if request.query_params.get("all_versions") != "1" and self.action == "list":
+            queryset = queryset.filter(newest_versions_q())
+        case = request.query_params.get("case")
+        if case:
+            try:
+                queryset = queryset.filter(case__uuid=case)
+            except Exception:  # not a uuid: nothing matches
+                queryset = queryset.none()
+        viewer = viewer_of(request)
+        if viewer.is_family and viewer.role == "child":
+            allowed = [card.consent.pk for card in selectors.family_cards(viewer)]
+            queryset = queryset.filter(pk__in=allowed)
+        return queryset
+
+    def _cards(self, consents: list[Consent]) -> list[selectors.ConsentCard]:
+        viewer = viewer_of(self.request)
+        return selectors.build_cards(viewer, consents, for_family=viewer.is_family)
+
+    def list(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([_card_json(card) for card in self._cards(list(page))])
+
+    def retrieve(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        consent = self.get_object()
+        return Response(_card_json(self._cards([consent])[0]))
+
+    @action(detail=True, methods=["post"], serializer_class=DecisionInSerializer)
+    def decisions(self, request, uuid=None):  # type: ignore[no-untyped-def]
+        viewer = viewer_of(request)
+        consent = self.get_object()
+        if not services.manages(viewer, consent.case):
+            raise NotFound
+        serializer = DecisionInSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        party = self._party(consent, data["party"])
+        oral_to = data.get("oral_to")
+        try:
+            row = services.decision_record(
+                viewer=viewer,
+                consent=consent,
+                party=party,
+                decision=data["decision"],
+                method=data["method"],
+                oral_to_membership_id=oral_to.pk if oral_to else None,
+                note=data.get("note", ""),
+            )
+        except services.ConsentError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"decision": row.decision, "method": row.method, "decided_at": row.decided_at.isoformat()},
+            status=status.HTTP_201_CREATED,
+        )
+
+    def _party(self, consent: Consent, value: str) -> services.Party:
+        from cases.models import Guardianship
+
+        if value == "child":
+            return services.CHILD
+        ship = (
+            Guardianship.objects.filter(child_id=consent.case.child_id, has_custody=True, guardian__uuid=value)
+            .select_related("guardian")
+            .first()
+            if _is_uuid(value)
+            else None
+        )
+        if ship is None:
+            raise serializers.ValidationError({"party": ["Okänd part."]})
+        return services.Party(guardian_id=ship.guardian_id)
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def register(router: DefaultRouter) -> None:
     """Add this app's viewsets to the shared /api/v1/ router."""
+    router.register("consents", ConsentViewSet, basename="consent")

@@ -151,9 +151,7 @@ def build_cards(viewer: Viewer, consents: list[Consent], *, for_family: bool) ->
     )
     decisions: dict[int, dict[str, ConsentDecision]] = {}
     for decision in (
-        ConsentDecision.objects.filter(consent_id__in=ids)
-        .select_related("recorded_by", "oral_to__user")
-        .order_by("decided_at", "id")
+        ConsentDecision.objects.filter(consent_id__in=ids).select_related("recorded_by", "oral_to__user").order_by("id")
     ):
         key = rules.CHILD_PARTY if decision.is_child else f"g:{decision.guardian_id}"
         decisions.setdefault(decision.consent_id, {})[key] = decision
@@ -339,7 +337,7 @@ def history_cards(viewer: Viewer, consent: Consent, *, for_family: bool) -> tupl
     for decision in (
         ConsentDecision.objects.filter(consent__series=consent.series)
         .select_related("recorded_by", "oral_to__user", "guardian")
-        .order_by("decided_at", "id")
+        .order_by("id")
     ):
         all_decisions.setdefault(decision.consent_id, []).append(decision)
     return cards, all_decisions

@@ -85,7 +85,8 @@ def decisions_by_consent(consent_ids: Iterable[int]) -> dict[int, dict[str, Cons
     if not ids:
         return result
     with system_scope():
-        rows = ConsentDecision.objects.filter(consent_id__in=ids).order_by("decided_at", "id")
+        # Append-only: the highest id is the newest answer (decided_at may be back-dated on paper).
+        rows = ConsentDecision.objects.filter(consent_id__in=ids).order_by("id")
         for decision in rows:
             key = rules.CHILD_PARTY if decision.is_child else f"g:{decision.guardian_id}"
             result.setdefault(decision.consent_id, {})[key] = decision

@@ -165,6 +165,7 @@ class Entry:
     kwargs: builders for URL kwargs (world, foreign) -> value, overriding the defaults.
     data: POST data, or a callable (world) -> dict.
     foreign: whether foreign-id probes apply (routes with object ids).
+    every_state: False probes the route in the "granted" state only.
     """
 
     get: Rule
@@ -173,10 +174,21 @@ class Entry:
     data: dict[str, Any] | Callable[[MatrixWorld], dict[str, Any]] = field(default_factory=dict)
     foreign: bool = True
     api: bool = False
+    # False for routes that cannot show child data (sign-in, the admin, static texts):
+    # probed in one consent state ("granted") instead of all seven, to keep the run short.
+    every_state: bool = True
 
 
 def entry(get: Rule, **kwargs: Any) -> Entry:
     return Entry(get=get, **kwargs)
+
+
+def no_child_data(get: Rule, **kwargs: Any) -> Entry:
+    """A route that cannot show child data (sign-in, the admin, static texts)."""
+    return Entry(get=get, every_state=False, **kwargs)
+
+
+ONE_STATE = "granted"
 
 
 # --------------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ def revoke_page(role: str, state: str) -> int:
     return 404
 
 
+_CONSENT = {"uuid": lambda w, foreign: w.uuid_of("consent", foreign)}
+
 guardian_of_a = lambda r, s: r in GUARDIANS and exists(s)  # noqa: E731
 manager_of_a = lambda r, s: manages(r) and exists(s)  # noqa: E731
 manager = lambda r, s: manages(r)  # noqa: E731
@@ -90,6 +92,19 @@ TABLE = {
         ),
     ),
     "consent:history": entry(when(manager_of_a)),
+    # API: the same policy; signed-out callers get 401, family members cannot record.
+    "consent-list": entry(by_kind(staff=200, family=200, anonymous=401), api=True),
+    "consent-detail": entry(
+        when(lambda r, s: recipient_sees(r, s) or guardian_of_a(r, s), anonymous=401), kwargs=_CONSENT, api=True
+    ),
+    "consent-decisions": entry(
+        by_kind(staff=405, family=405, anonymous=401),
+        post=lambda r, s: (
+            401 if r == "anonymous" else 403 if r not in STAFF_ROLES else (400 if manager_of_a(r, s) else 404)
+        ),
+        kwargs=_CONSENT,
+        api=True,
+    ),
 }
 
 _ = grants  # the model functions are re-exported for tables that need them

@@ -173,7 +173,9 @@ def group_by_day(entries: Iterable[AccessLogEntry]) -> list[Day]:
         if not days or days[-1].day != local.date():
             days.append(Day(day=local.date(), visits=[]))
             last_key = None
-        key = (entry.request_id or f"id{entry.pk}", entry.actor_id, entry.chain)
+        # One request is one visit; entries written outside a request (imports, the
+        # demo) are grouped by person and minute.
+        key = (entry.request_id or f"{local:%Y%m%d%H%M}", entry.actor_id, entry.chain)
         if key != last_key:
             days[-1].visits.append(
                 Visit(

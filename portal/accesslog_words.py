@@ -74,6 +74,18 @@ FIELD_WORDS = {
     "meeting": _("möte"),
     "answered_by": _("svarat av"),
     "answered_at": _("svarat"),
+    "agenda_item": _("punkt på dagordningen"),
+    "goal": _("mål"),
+    "plan": _("plan"),
+    "responsible_agency": _("ansvarig verksamhet"),
+    "responsible_external": _("ansvarig utanför portalen"),
+    "completed_at": _("klar"),
+    "invitation": _("inbjudan"),
+    "decision_text": _("beslut"),
+    "submitted_at": _("lämnad"),
+    "shared_at": _("delad"),
+    "started_at": _("började"),
+    "municipality": _("kommun"),
 }
 
 

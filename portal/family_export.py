@@ -24,7 +24,7 @@ from uuid import UUID
 from django.apps import apps
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -61,6 +61,7 @@ class FamilyExport:
     sections: list[Section]
     about_you: list[Section]
     access_log: list[dict[str, Any]]
+    access_log_days: list[LogDay] = field(default_factory=list)
     seconds: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
@@ -194,8 +195,8 @@ def _value(row: models.Model, f: models.Field, names: dict, exported: dict) -> A
     if f.choices:
         return str(dict(f.flatchoices).get(raw, raw))
     if isinstance(raw, datetime):
-        return timezone.localtime(raw, STOCKHOLM).isoformat(timespec="minutes")
-    if isinstance(raw, date | UUID | Decimal):
+        return timezone.localtime(raw, STOCKHOLM).replace(second=0, microsecond=0)
+    if isinstance(raw, UUID | Decimal):
         return str(raw)
     return raw
 
@@ -284,12 +285,12 @@ def build(viewer: Viewer, child: Any) -> FamilyExport:
         _("namn"): getattr(account, "full_name", ""),
         _("e-post"): getattr(account, "email", ""),
         _("roll"): str(ROLE_WORDS.get(viewer.role, viewer.role)),
-        _("konto skapat"): timezone.localtime(account.date_joined, STOCKHOLM).isoformat(timespec="minutes")
+        _("konto skapat"): timezone.localtime(account.date_joined, STOCKHOLM).replace(second=0, microsecond=0)
         if account is not None
         else None,
     }
     child_row = next((r for r in loaded.get(type(child), []) if r.pk == child.pk), child)
-    log = access_log(viewer, child.pk)
+    log, log_days = access_log(viewer, child.pk)
     from portal import accesslog
 
     accesslog.write_export(
@@ -302,40 +303,86 @@ def build(viewer: Viewer, child: Any) -> FamilyExport:
         sections=sections,
         about_you=about_you,
         access_log=log,
+        access_log_days=log_days,
         seconds=time.perf_counter() - started,
     )
 
 
-def access_log(viewer: Viewer, child_id: int) -> list[dict[str, Any]]:
+@dataclass
+class LogGroup:
+    """One person's access on one day, for the readable document: who, what, and every
+    time (the JSON copy has each entry in full)."""
+
+    who: str
+    what: list[str]
+    times: list[str]
+    outcome: str = ""
+
+
+@dataclass
+class LogDay:
+    day: date
+    groups: list[LogGroup]
+
+
+def access_log(viewer: Viewer, child_id: int) -> tuple[list[dict[str, Any]], list[LogDay]]:
     """Every entry about the child: staff's reads and writes, and the viewer's own —
-    not what other family members looked at."""
+    not what other family members looked at. Itemised (JSON) and by day and person."""
+    from portal.accesslog_selectors import person_words
+
     rows = (
         AccessLogEntry.objects.filter(child_id=child_id)
         .filter(~Q(chain="family") | Q(actor_id=viewer.user_id))
         .order_by("-at", "-id")
     )
-    result = []
+    result: list[dict[str, Any]] = []
+    days: list[LogDay] = []
+    groups: dict[tuple[Any, ...], LogGroup] = {}
     for entry in rows.iterator(chunk_size=2000):
+        local = timezone.localtime(entry.at, STOCKHOLM)
+        what = f"{entry.get_action_display()}: {thing_words(entry.object_type, entry.count)}"
         result.append(
             {
-                _("tid"): timezone.localtime(entry.at, STOCKHOLM).isoformat(timespec="seconds"),
+                _("tid"): local.strftime("%Y-%m-%d %H:%M:%S"),
                 _("namn"): entry.actor_name,
                 _("roll"): role_words(entry),
                 _("verksamhet"): entry.agency_name,
-                _("vad"): f"{entry.get_action_display()}: {thing_words(entry.object_type, entry.count)}",
+                _("vad"): what,
                 _("grund"): capfirst(entry.get_basis_display())
                 + (f" ({_('samtycke')} {entry.consent_id} v{entry.consent_version})" if entry.consent_id else ""),
                 _("utfall"): entry.get_outcome_display(),
             }
         )
-    return result
+        if not days or days[-1].day != local.date():
+            days.append(LogDay(day=local.date(), groups=[]))
+            groups = {}
+        key = (entry.actor_id, entry.agency_id, entry.outcome)
+        group = groups.get(key)
+        if group is None:
+            outcome = "" if entry.outcome == AccessLogEntry.Outcome.ALLOWED else entry.get_outcome_display()
+            group = groups[key] = LogGroup(who=person_words(entry), what=[], times=[], outcome=outcome)
+            days[-1].groups.append(group)
+        if what not in group.what:
+            group.what.append(what)
+        time_of_day = local.strftime("%H.%M")
+        if not group.times or group.times[-1] != time_of_day:
+            group.times.append(time_of_day)
+    return result, days
 
 
 def _readable(value: Any) -> Any:
+    """Values as a person reads them: Ja/Nej, "12 mars 2014", "9 november 2026 kl. 08.00"."""
     if value is True:
         return _("Ja")
     if value is False:
         return _("Nej")
+    if isinstance(value, datetime):
+        return _("%(day)s kl. %(time)s") % {
+            "day": formats.date_format(value, "j F Y"),
+            "time": formats.time_format(value, "H.i"),
+        }
+    if isinstance(value, date):
+        return formats.date_format(value, "j F Y")
     return value
 
 
@@ -349,11 +396,12 @@ def render_html(export: FamilyExport, *, for_pdf: bool = False) -> str:
 
     readable = FamilyExport(
         generated_at=export.generated_at,
-        requested_by=export.requested_by,
         child={k: _readable(v) for k, v in export.child.items()},
+        requested_by={k: _readable(v) for k, v in export.requested_by.items()},
         sections=_readable_rows(export.sections),
         about_you=_readable_rows(export.about_you),
         access_log=export.access_log,
+        access_log_days=export.access_log_days,
     )
     return render_to_string(
         "portal/accesslog/export_document.html", {"export": readable, "notes": notes(), "for_pdf": for_pdf}

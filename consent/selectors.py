@@ -92,6 +92,9 @@ class ConsentCard:
 
     @property
     def waiting_for_other_guardian(self) -> bool:
+        """The signed-in guardian has answered and the other guardian has not (yet)."""
+        if self.you is None or self.you.decision is None or self.state != WAITING:
+            return False
         return any(p.waiting and p.required and not p.is_you and p.key != rules.CHILD_PARTY for p in self.parties)
 
     @property

@@ -133,7 +133,7 @@ def test_two_guardians_grant_bup_reads_then_a_revocation_is_a_404_on_the_other_p
         ).first.is_visible()
         check_accessibility(mikael, "consent-mikael-revoke")
         mikael.get_by_role("button", name="Ja, ta tillbaka mitt samtycke").click()
-        assert mikael.get_by_text("Du har tagit tillbaka ditt samtycke").is_visible()
+        assert mikael.get_by_text("Du har tagit tillbaka ditt samtycke. Det gäller från och med nu.").is_visible()
         check_accessibility(mikael, "consent-mikael-revoked")
 
         # The very next page load on the other process: 404, as if the item did not exist.
@@ -144,3 +144,49 @@ def test_two_guardians_grant_bup_reads_then_a_revocation_is_a_404_on_the_other_p
     finally:
         for page in (lena, mikael, bup):
             page.context.close()
+
+
+@pytest.mark.e2e
+def test_coordinator_requests_records_and_reads_history(browser, server):
+    """The coordinator's side: the case's consents, a new request, an oral answer with the
+    named receiver, the immutable history and a maturity assessment — each page checked."""
+    case_uuid = server.shell(
+        "from consent.scoping import system_scope\n"
+        "from cases.models import Case\n"
+        "with system_scope():\n"
+        "    print(Case.objects.get(child__first_name='Elsa').uuid)\n"
+    ).split()[-1]
+    page = new_page(browser, server)
+    try:
+        login_staff(page, "samordnare@demo.samverkan.se")
+        page.goto(f"/samtycke/samverkan/{case_uuid}/")
+        assert page.get_by_role("heading", name="Samtycken för Elsa Andersson").is_visible()
+        check_accessibility(page, "consent-coordinator-case")
+
+        page.get_by_role("link", name="Be om samtycke").click()
+        check_accessibility(page, "consent-coordinator-request")
+        page.get_by_label("Socialtjänsten Eskilstuna").check()
+        page.get_by_label("Hälsa").check()
+        page.get_by_label("Syfte").fill("Att socialtjänsten ska förstå hur Elsas sömn påverkar skolan.")
+        page.get_by_role("button", name="Skicka frågan till familjen").click()
+        page.wait_for_url(re.compile(r".*/samtycke/[0-9a-f-]{36}/$"))
+        assert page.get_by_text("Familjen har fått frågan i portalen.").is_visible()
+        check_accessibility(page, "consent-coordinator-detail")
+
+        page.get_by_role("link", name="Registrera svar på papper eller muntligt").click()
+        check_accessibility(page, "consent-coordinator-record")
+        page.get_by_label("Lena Andersson (vårdnadshavare)").check()
+        page.get_by_label("Ja, samtycker").check()
+        page.get_by_label("Muntligt till namngiven personal").check()
+        page.get_by_label("Vem tog emot det muntliga svaret?").select_option(label="Sara Lind, Samordningsperson")
+        page.get_by_role("button", name="Registrera svaret").click()
+        assert page.get_by_text("Svaret är registrerat.").is_visible()
+
+        page.get_by_role("link", name="Historik").click()
+        assert page.get_by_role("cell", name=re.compile("Muntligt till namngiven personal")).first.is_visible()
+        check_accessibility(page, "consent-coordinator-history")
+
+        page.goto(f"/samtycke/samverkan/{case_uuid}/mognadsbedomning/")
+        check_accessibility(page, "consent-coordinator-maturity")
+    finally:
+        page.context.close()

@@ -147,7 +147,7 @@ class Dispatcher:
     def wait_idle(self, timeout: float) -> bool:
         return self.idle.wait(timeout)
 
-    def stop(self, timeout: float = 3.0) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
         """Deliver what is queued (bounded by `timeout`) and stop; used at process exit."""
         self.queue.put(None)
         self.thread.join(timeout)

@@ -26,6 +26,7 @@ class Notification(models.Model):
 
     class EmailState(models.TextChoices):
         PENDING = "pending", _("Väntar")
+        SENDING = "sending", _("Skickas")
         SENT = "sent", _("Skickat")
         DIGEST = "digest", _("Med i sammanfattning")
         SKIPPED = "skipped", _("Skickas inte")

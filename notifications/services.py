@@ -114,8 +114,12 @@ class _Audience:
     """Decides through `consent.policy` who of the named recipients may see each case.
 
     Built once per batch: one query for users, one for memberships, one for family roles,
-    then one visibility query per (agency) or (family member) over all the batch's cases.
+    then the policy's own visibility queryset for every agency and every family member
+    involved, sent as one UNION ALL per 100 viewers — so a batch of 500 reminders costs a
+    handful of round trips, not one per person.
     """
+
+    UNION_CHUNK = 100
 
     def __init__(self, messages: Sequence[Message]) -> None:
         from agencies.models import Membership
@@ -139,16 +143,60 @@ class _Audience:
                     self.family_role[uid] = "child"
                 for uid in Guardian.objects.filter(user_id__in=self.active).values_list("user_id", flat=True):
                     self.family_role[uid] = "guardian"
-        self._staff_cases: dict[int, set[int]] = {}
-        self._family_cases: dict[int, set[int]] = {}
+        # The cases each person is named for: a family member's visibility is asked only
+        # about those; an agency's about all the batch's cases.
+        self.cases_of: dict[int, set[int]] = {}
+        for m in messages:
+            if m.case_id is not None:
+                for uid in m.recipient_ids:
+                    if uid in self.active:
+                        self.cases_of.setdefault(uid, set()).add(m.case_id)
+        self._staff: dict[int, set[int]] | None = None
+        self._family: dict[int, set[int]] | None = None
 
-    def _visible(self, viewer: Viewer, cache: dict[int, set[int]], key: int) -> set[int]:
-        if key not in cache:
-            from cases.models import Case
-            from consent import policy
+    def _visible_sets(self, viewers: list[tuple[int, Viewer, set[int]]]) -> dict[int, set[int]]:
+        """key -> visible case ids, for (key, viewer, case ids to ask about) triples."""
+        from django.db.models import IntegerField, Value
 
-            cache[key] = set(policy.visible_to(Case, viewer).filter(pk__in=self.case_ids).values_list("pk", flat=True))
-        return cache[key]
+        from cases.models import Case
+        from consent import policy
+
+        result: dict[int, set[int]] = {key: set() for key, _viewer, _cases in viewers}
+        for start in range(0, len(viewers), self.UNION_CHUNK):
+            queries = [
+                policy.visible_to(Case, viewer)
+                .filter(pk__in=sorted(case_ids))
+                .annotate(_key=Value(key, output_field=IntegerField()))
+                .values_list("pk", "_key")
+                .order_by()
+                for key, viewer, case_ids in viewers[start : start + self.UNION_CHUNK]
+            ]
+            combined = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+            for pk, key in combined:
+                result[key].add(pk)
+        return result
+
+    def _staff_visible(self, agency_id: int) -> set[int]:
+        if self._staff is None:
+            agencies: dict[int, Viewer] = {}
+            for user_id in self.cases_of:
+                for agency, role, membership_id in self.memberships.get(user_id, []):
+                    agencies.setdefault(
+                        agency,
+                        Viewer(kind=STAFF, user_id=user_id, agency_id=agency, role=role, membership_id=membership_id),
+                    )
+            self._staff = self._visible_sets([(a, v, self.case_ids) for a, v in sorted(agencies.items())])
+        return self._staff.get(agency_id, set())
+
+    def _family_visible(self, user_id: int) -> set[int]:
+        if self._family is None:
+            family = [
+                (uid, Viewer(kind=FAMILY, user_id=uid, role=self.family_role[uid]), cases)
+                for uid, cases in sorted(self.cases_of.items())
+                if uid in self.family_role
+            ]
+            self._family = self._visible_sets(family)
+        return self._family.get(user_id, set())
 
     def resolve(self, user_id: int, case_id: int | None, preferred_agency: int | None) -> tuple[bool, int | None]:
         if user_id not in self.active:
@@ -159,15 +207,11 @@ class _Audience:
         if case_id is None:
             agency = preferred_agency if any(m[0] == preferred_agency for m in memberships) else None
             return True, agency
-        for agency_id, role, membership_id in memberships:
-            viewer = Viewer(kind=STAFF, user_id=user_id, agency_id=agency_id, role=role, membership_id=membership_id)
-            if case_id in self._visible(viewer, self._staff_cases, agency_id):
+        for agency_id, _role, _membership_id in memberships:
+            if case_id in self._staff_visible(agency_id):
                 return True, agency_id
-        role = self.family_role.get(user_id)
-        if role is not None:
-            viewer = Viewer(kind=FAMILY, user_id=user_id, role=role)
-            if case_id in self._visible(viewer, self._family_cases, user_id):
-                return True, None
+        if user_id in self.family_role and case_id in self._family_visible(user_id):
+            return True, None
         return False, None
 
 

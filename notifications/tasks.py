@@ -15,6 +15,8 @@ from consent.scoping import system_scope
 
 SWEEP_AFTER = timedelta(minutes=2)
 SWEEP_LIMIT = 2000
+# An e-mail claim this old belongs to a worker that died: the sweeper hands it back.
+STALE_EMAIL_CLAIM = timedelta(minutes=10)
 
 
 @shared_task(
@@ -54,11 +56,12 @@ def schedule_overdue_actions() -> int:
 def sweep_undelivered(min_age_seconds: float | None = None) -> int:
     """Re-deliver rows not pushed or not e-mailed after a while (Redis, broker or worker
     was down). Returns the number of rows handed to delivery."""
-    from notifications import delivery
+    from notifications import delivery, mail
     from notifications.models import Notification
 
     age = SWEEP_AFTER if min_age_seconds is None else timedelta(seconds=min_age_seconds)
     cutoff = timezone.now() - age
+    mail.release_stale_claims(older_than=timezone.now() - STALE_EMAIL_CLAIM)
     with system_scope():
         unpushed = Notification.objects.filter(pushed_at__isnull=True, created_at__lte=cutoff)
         unmailed = Notification.objects.filter(email_state=Notification.EmailState.PENDING, created_at__lte=cutoff)

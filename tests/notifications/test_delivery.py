@@ -254,3 +254,23 @@ def test_dispatcher_gives_up_on_an_unreachable_broker_within_a_second(world, mem
         assert len(calls) == 1  # the breaker skipped the second
     finally:
         dispatcher.stop()
+
+
+def test_a_claim_left_by_a_dead_worker_is_handed_back_by_the_sweeper(
+    world, pushes, mailoutbox, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    stale, busy = _notify(
+        world, [world.guardian1.user, world.guardian2.user], execute=False, capture=django_capture_on_commit_callbacks
+    )
+    Notification.objects.filter(pk=stale.pk).update(
+        email_state=State.SENDING, emailed_at=timezone.now() - timedelta(minutes=11)
+    )
+    Notification.objects.filter(pk=busy.pk).update(email_state=State.SENDING, emailed_at=timezone.now())
+    tasks.sweep_undelivered(min_age_seconds=0)
+    assert [m.to for m in mailoutbox] == [[world.guardian1.user.email]]
+    assert Notification.objects.get(pk=stale.pk).email_state == State.SENT
+    assert Notification.objects.get(pk=busy.pk).email_state == State.SENDING  # its worker may still send it

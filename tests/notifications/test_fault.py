@@ -77,6 +77,7 @@ with system_scope():
                 notify(recipients=[{g1}, {g2}, {coordinator_user}], kind="meeting.changed", case=case,
                        agency_id={coordination}, target_url="/moten/")
         timings.append(time.monotonic() - started)
+delivery.dispatcher().wait_idle(30)  # a server process lives on; this one exits now
 print(json.dumps({{"actions": timings, "dispatch": dispatch_times}}))
 """
 

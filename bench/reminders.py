@@ -1,0 +1,249 @@
+"""Reminders claimed and sent per minute by one worker, with SMTP replaced by a local sink.
+
+Creates (once) a database with collaborations, staff and families, schedules N reminders
+due now (one recipient each, half staff, half guardians, each checked against the consent
+policy when sent), then runs the beat task `claim_due_reminders` in one worker process:
+claim with SELECT … FOR UPDATE SKIP LOCKED in batches, write the notification rows, push
+over Redis, and send the e-mail over SMTP to a sink in this process that counts messages.
+
+Prints reminders/min, notifications and e-mails, and writes bench-results/reminders.json.
+Run by `make bench` (bench/run.py) or alone: `.venv/bin/python bench/reminders.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench-results"
+PY = str(ROOT / ".venv" / "bin" / "python")
+TARGET_PER_MINUTE = 10_000
+
+
+def log(message: str) -> None:
+    print(f"[reminders] {message}", flush=True)
+
+
+def pg_base() -> str:
+    if os.environ.get("BENCH_PG"):
+        return os.environ["BENCH_PG"].rstrip("/")
+    url = os.environ.get("DATABASE_URL", "")
+    return url.rsplit("/", 1)[0] if url.startswith("postgres") else "postgres://postgres@127.0.0.1:5432"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SmtpSink:
+    """A minimal SMTP server that accepts everything and counts messages (and recipients)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.messages = 0
+        self.bytes = 0
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        self.ready.wait(10)
+
+    def _run(self) -> None:
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        self.ready.set()
+        async with server:
+            await server.serve_forever()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 sink ESMTP\r\n")
+        while True:
+            line = await reader.readline()
+            if not line:
+                break
+            command = line[:4].upper()
+            if command == b"EHLO":
+                writer.write(b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
+            elif command == b"DATA":
+                writer.write(b"354 go ahead\r\n")
+                await writer.drain()
+                while True:
+                    chunk = await reader.readline()
+                    if not chunk or chunk == b".\r\n":
+                        break
+                    self.bytes += len(chunk)
+                self.messages += 1
+                writer.write(b"250 queued\r\n")
+            elif command == b"QUIT":
+                writer.write(b"221 bye\r\n")
+                await writer.drain()
+                break
+            else:  # HELO, MAIL, RCPT, RSET, NOOP
+                writer.write(b"250 OK\r\n")
+            await writer.drain()
+        writer.close()
+
+
+def bench_env(db: str, smtp_port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_TESTING", "DJANGO_ALLOW_ASYNC"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DJANGO_DEBUG="false",
+        SECRET_KEY=env.get("SECRET_KEY") or "bench-" + "x" * 60,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=f"{pg_base()}/{db}",
+        REDIS_URL=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/3",
+        CHANNEL_PREFIX=f"benchrem{uuid.uuid4().hex[:6]}",
+        SECURE_SSL_REDIRECT="false",
+        SECURE_HSTS_SECONDS="0",
+        LOG_LEVEL="WARNING",
+        DB_CONN_MAX_AGE="600",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(smtp_port),
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("PYTEST_XDIST_WORKER", None)
+    return env
+
+
+def ensure_database(db: str, env: dict[str, str]) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{pg_base()}/postgres", autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db]).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{db}"')
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+
+
+SETUP = """
+import json
+from datetime import date, timedelta
+from django.utils import timezone
+from agencies.models import Agency, Membership, Principal
+from cases.models import Case, Child, Guardian, Guardianship
+from consent.scoping import system_scope
+from notifications.models import Reminder
+from portal.models import User
+
+CASES, REMINDERS = {cases}, {reminders}
+with system_scope():
+    principal, _ = Principal.objects.get_or_create(name="Benchkommun", defaults={{"kind": "municipality"}})
+    agency, _ = Agency.objects.get_or_create(principal=principal, name="Bench samordning",
+                                             defaults={{"kind": "coordination"}})
+    if Case.objects.filter(owner_agency=agency).count() < CASES:
+        staff = User.objects.bulk_create(
+            [User(email=f"bench-rem-staff-{{n}}@bench.example", full_name="Bench", password="!") for n in range(CASES)])
+        Membership.objects.bulk_create([Membership(user=u, agency=agency, role="coordinator") for u in staff])
+        parents = User.objects.bulk_create(
+            [User(email=f"bench-rem-family-{{n}}@bench.example", full_name="B", password="!") for n in range(CASES)])
+        children = Child.objects.bulk_create([
+            Child(first_name="Bench", last_name=str(n), personal_number=f"2015{{n:08d}}"[:8] + f"-{{n % 10000:04d}}",
+                  date_of_birth=date(2015, 1, 1), registered_by_agency=agency) for n in range(CASES)])
+        guardians = Guardian.objects.bulk_create([
+            Guardian(first_name="Bench", last_name=str(n), personal_number=f"1980{{n:08d}}"[:8] + f"-{{n % 10000:04d}}",
+                     registered_by_agency=agency, user=parents[n]) for n in range(CASES)])
+        Guardianship.objects.bulk_create([Guardianship(child=children[n], guardian=guardians[n]) for n in range(CASES)])
+        Case.objects.bulk_create([
+            Case(child=children[n], owner_agency=agency, opened_by=staff[n], need_description="Bench.",
+                 coordinator=staff[n], coordinator_agency=agency) for n in range(CASES)])
+    cases = list(Case.objects.filter(owner_agency=agency).values_list("pk", "coordinator_id", "child_id")[:CASES])
+    parents = dict(Guardianship.objects.filter(child_id__in=[c[2] for c in cases]).values_list("child_id",
+                                                                                              "guardian__user_id"))
+    Reminder.objects.filter(key__startswith="bench:").delete()
+    run = timezone.now().timestamp()
+    due = timezone.now() - timedelta(minutes=1)
+    rows = []
+    for n in range(REMINDERS):
+        case_id, coordinator_id, child_id = cases[n % len(cases)]
+        recipient = coordinator_id if n % 2 == 0 else parents[child_id]
+        kind = "preparation.due" if n % 2 == 0 else "meeting.tomorrow"
+        rows.append(Reminder(key=f"bench:{{run}}:{{n}}", kind=kind, due_at=due, recipient_ids=[recipient],
+                             case_id=case_id, agency_id=agency.pk if n % 2 == 0 else None, target_url="/moten/"))
+    Reminder.objects.bulk_create(rows, batch_size=2000)
+print("READY " + json.dumps({{"reminders": len(rows), "cases": len(cases)}}))
+"""
+
+WORKER = """
+import json, time
+from django.urls import reverse
+from consent.scoping import system_scope
+from notifications.models import Notification, Reminder
+from notifications.tasks import claim_due_reminders
+reverse("portal:home")
+with system_scope():
+    before = Notification.objects.count()
+started = time.monotonic()
+sent = claim_due_reminders()
+seconds = time.monotonic() - started
+with system_scope():
+    notifications = Notification.objects.count() - before
+    left = Reminder.objects.filter(key__startswith="bench:", sent_at__isnull=True).count()
+print("RESULT " + json.dumps({"sent": sent, "seconds": seconds, "notifications": notifications, "left": left}))
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reminders", type=int, default=20_000)
+    parser.add_argument("--cases", type=int, default=1_000)
+    parser.add_argument("--db", default="svp_bench_reminders")
+    args = parser.parse_args()
+
+    sink = SmtpSink()
+    env = bench_env(args.db, sink.port)
+    ensure_database(args.db, env)
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", SETUP.format(cases=args.cases, reminders=args.reminders)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    setup = json.loads(next(ln for ln in out.splitlines() if ln.startswith("READY "))[6:])
+    log(f"{setup['reminders']} reminders due over {setup['cases']} collaborations; one worker claims them")
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", WORKER], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
+    result = json.loads(next(ln for ln in out.splitlines() if ln.startswith("RESULT "))[7:])
+    per_minute = result["sent"] / result["seconds"] * 60
+    report = {
+        "reminders": result["sent"],
+        "seconds": round(result["seconds"], 2),
+        "reminders_per_minute": round(per_minute),
+        "notifications": result["notifications"],
+        "emails": sink.messages,
+        "left_unsent": result["left"],
+        "target_per_minute": TARGET_PER_MINUTE,
+        "cpu_count": os.cpu_count(),
+        "worker": "one process running notifications.tasks.claim_due_reminders (batches of 500)",
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "reminders.json").write_text(json.dumps(report, indent=2))
+    print()
+    print(
+        f"reminders: {report['reminders']} claimed and sent in {report['seconds']} s by one worker = "
+        f"{report['reminders_per_minute']}/min (target ≥ {TARGET_PER_MINUTE}/min); "
+        f"{report['notifications']} notifications, {report['emails']} e-mails to the SMTP sink, "
+        f"{report['left_unsent']} left"
+    )
+    log(f"wrote {RESULTS / 'reminders.json'}")
+    ok = per_minute >= TARGET_PER_MINUTE and result["left"] == 0 and result["notifications"] == result["sent"]
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

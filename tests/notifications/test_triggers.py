@@ -158,3 +158,140 @@ def test_due_reminder_becomes_rows_in_the_claiming_transaction(world, django_cap
     assert Reminder.objects.get(key="t:1").sent_at is None  # the claim rolled back too
     services.reminders_send_due()
     assert kinds_for(world.guardian1.user) == ["meeting.tomorrow"]
+
+
+# --- meetings ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def consented(world):  # type: ignore[no-untyped-def]
+    from tests.meetings.conftest import ALL_CODES
+
+    world.grant([world.school, world.health, world.coordination], ALL_CODES)
+    return world
+
+
+def _call(world):  # type: ignore[no-untyped-def]
+    from tests.meetings.conftest import call_meeting
+
+    return call_meeting(world)
+
+
+def test_meeting_called_notifies_each_guardian_and_invited_agency(consented, django_capture_on_commit_callbacks):
+    w = consented
+    assert_same_transaction(lambda: _call(w), "meeting.called", django_capture_on_commit_callbacks)
+    _call(w)
+    for user in (w.guardian1.user, w.guardian2.user, w.school_staff.user, w.health_staff.user):
+        assert "meeting.called" in kinds_for(user), user
+    assert "meeting.called" not in kinds_for(w.social_staff.user)  # in the team, no consent
+    assert kinds_for(w.other_guardian.user) == []
+
+
+def test_meeting_changed_and_cancelled_notify_the_invited(consented, django_capture_on_commit_callbacks):
+    from meetings import services as meeting_services
+    from tests.meetings.conftest import at
+
+    w = consented
+    meeting = _call(w)
+
+    def change() -> None:
+        meeting_services.meeting_update(
+            viewer=w.coordinator_viewer,
+            meeting=meeting,
+            purpose=meeting.purpose,
+            starts_at=at(8),
+            ends_at=at(8, 15),
+            place=meeting.place,
+        )
+
+    assert_same_transaction(change, "meeting.changed", django_capture_on_commit_callbacks)
+    change()
+    assert "meeting.changed" in kinds_for(w.guardian1.user)
+
+    def cancel() -> None:
+        meeting_services.meeting_cancel(viewer=w.coordinator_viewer, meeting=meeting, reason="Sjukdom")
+
+    assert_same_transaction(cancel, "meeting.cancelled", django_capture_on_commit_callbacks)
+    cancel()
+    assert "meeting.cancelled" in kinds_for(w.guardian2.user)
+    assert "meeting.cancelled" in kinds_for(w.health_staff.user)
+
+
+def test_invitation_answered_notifies_the_coordinator(consented, django_capture_on_commit_callbacks):
+    from meetings import services as meeting_services
+    from meetings.models import Invitation
+
+    w = consented
+    meeting = _call(w)
+    invitation = Invitation.objects.get(meeting=meeting, guardian=w.guardian1)
+
+    def answer() -> None:
+        meeting_services.invitation_answer(viewer=w.guardian1_viewer, invitation=invitation, answer="yes")
+
+    assert_same_transaction(answer, "invitation.answered", django_capture_on_commit_callbacks)
+    answer()
+    assert kinds_for(w.coordinator.user).count("invitation.answered") == 1
+
+
+def test_preparation_submitted_notifies_the_coordinator(consented, django_capture_on_commit_callbacks):
+    from meetings import services as meeting_services
+
+    w = consented
+    meeting = _call(w)
+
+    def submit() -> None:
+        meeting_services.preparation_save(
+            viewer=w.viewer(w.health_staff),
+            meeting=meeting,
+            what_we_see="Sammanfattning.",
+            what_we_contribute="Samtal.",
+            our_questions="",
+            submit=True,
+        )
+
+    assert_same_transaction(submit, "preparation.submitted", django_capture_on_commit_callbacks)
+    submit()
+    assert "preparation.submitted" in kinds_for(w.coordinator.user)
+
+
+def test_minutes_shared_notifies_family_and_agencies(consented, django_capture_on_commit_callbacks):
+    from meetings import services as meeting_services
+
+    w = consented
+    meeting = _call(w)
+    meeting_services.room_start(viewer=w.coordinator_viewer, meeting=meeting)
+    meeting_services.room_end(viewer=w.coordinator_viewer, meeting=meeting)
+
+    def share() -> None:
+        meeting_services.minutes_share(viewer=w.coordinator_viewer, meeting=meeting)
+
+    assert_same_transaction(share, "minutes.shared", django_capture_on_commit_callbacks)
+    share()
+    assert "minutes.shared" in kinds_for(w.guardian1.user)
+    assert "minutes.shared" in kinds_for(w.school_staff.user)
+
+
+# --- the coordinator -----------------------------------------------------------------------
+
+
+def test_coordinator_changed_notifies_the_new_coordinator_and_the_family(world, django_capture_on_commit_callbacks):
+    from agencies.models import Membership
+    from cases import services as case_services
+    from cases.models import CoordinatorAppointment
+    from tests.world import make_staff
+
+    new = make_staff(world.coordination, "Nils Ny", Membership.Role.COORDINATOR)
+
+    def change() -> None:
+        case_services.coordinator_appoint(
+            viewer=world.coordinator_viewer,
+            case=world.case,
+            wish=CoordinatorAppointment.Wish.NO_PREFERENCE,
+            coordinator_membership_id=new.pk,
+            end_reason="Föräldraledighet",
+        )
+
+    assert_same_transaction(change, "case.coordinator_appointed", django_capture_on_commit_callbacks)
+    change()
+    assert "case.coordinator_appointed" in kinds_for(new.user)
+    assert "case.coordinator_appointed" in kinds_for(world.guardian1.user)

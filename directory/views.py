@@ -3,10 +3,8 @@ agency admin's own entries, and the coordinator linking an entry into a plan act
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -58,32 +56,19 @@ def detail(request: HttpRequest, entry_uuid: str) -> HttpResponse:
 # --------------------------------------------------------------------------------------
 
 
-def _signed_in(view):  # type: ignore[no-untyped-def]
-    """Anonymous visitors are sent to sign in; signed-in people without the right role
-    get 404 from the view itself."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _require_admin(request: HttpRequest) -> None:
     if not _viewer(request).is_agency_admin:
         raise Http404
 
 
-@_signed_in
+@login_required
 def manage(request: HttpRequest) -> HttpResponse:
     _require_admin(request)
     entries = list(selectors.own_entries(viewer=_viewer(request)))
     return render(request, "directory/manage.html", {"entries": entries})
 
 
-@_signed_in
+@login_required
 def entry_create(request: HttpRequest) -> HttpResponse:
     _require_admin(request)
     viewer = _viewer(request)
@@ -114,7 +99,7 @@ def entry_create(request: HttpRequest) -> HttpResponse:
     return render(request, "directory/entry_form.html", {"form": form, "entry": None}, status=status)
 
 
-@_signed_in
+@login_required
 def entry_edit(request: HttpRequest, entry_uuid: str) -> HttpResponse:
     _require_admin(request)
     viewer = _viewer(request)
@@ -139,7 +124,7 @@ def entry_edit(request: HttpRequest, entry_uuid: str) -> HttpResponse:
     return render(request, "directory/entry_form.html", {"form": form, "entry": entry}, status=status)
 
 
-@_signed_in
+@login_required
 @require_POST
 def entry_publish(request: HttpRequest, entry_uuid: str) -> HttpResponse:
     _require_admin(request)
@@ -178,7 +163,7 @@ def _action_for_coordinator(request: HttpRequest, action_uuid: str) -> PlanActio
     return action
 
 
-@_signed_in
+@login_required
 def link_action(request: HttpRequest, action_uuid: str) -> HttpResponse:
     """Search the directory and link an entry to one action of the joint plan."""
     action = _action_for_coordinator(request, action_uuid)
@@ -218,7 +203,7 @@ def link_action(request: HttpRequest, action_uuid: str) -> HttpResponse:
     )
 
 
-@_signed_in
+@login_required
 @require_POST
 def unlink_action(request: HttpRequest, link_uuid: str) -> HttpResponse:
     viewer = _viewer(request)

@@ -3,10 +3,8 @@ follow-up statistics (municipal management, aggregates only), and their CSV expo
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,20 +17,7 @@ def _viewer(request: HttpRequest):  # type: ignore[no-untyped-def]
     return request.viewer  # type: ignore[attr-defined]
 
 
-def _signed_in(view):  # type: ignore[no-untyped-def]
-    """Anonymous visitors are sent to sign in; signed-in people without the right role
-    get 404 from the view itself (the same answer as a page that does not exist)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-@_signed_in
+@login_required
 def index(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     principals = list(selectors.management_principals(viewer=viewer))
@@ -47,7 +32,7 @@ def index(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------------------
 
 
-@_signed_in
+@login_required
 def gap_create(request: HttpRequest) -> HttpResponse:
     """The gap form. Reached from the collaboration page, but carries nothing about it:
     the record gets the coordinator's agency and principal only."""
@@ -87,7 +72,7 @@ def gap_create(request: HttpRequest) -> HttpResponse:
     return render(request, "insights/gap_form.html", {"form": form, "findings": findings}, status=status)
 
 
-@_signed_in
+@login_required
 def gap_list(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     if not selectors.can_record_gaps(viewer):
@@ -112,7 +97,7 @@ def _selection(request: HttpRequest):  # type: ignore[no-untyped-def]
     return principal, year, form
 
 
-@_signed_in
+@login_required
 def gap_report(request: HttpRequest) -> HttpResponse:
     principal, year, form = _selection(request)
     report = selectors.gap_report(viewer=_viewer(request), principal=principal, year=year)
@@ -130,14 +115,14 @@ def gap_report(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_signed_in
+@login_required
 def gap_report_csv(request: HttpRequest) -> HttpResponse:
     principal, year, _form = _selection(request)
     report = selectors.gap_report(viewer=_viewer(request), principal=principal, year=year)
     return _csv(export.gaps_csv(principal, report.year), f"brister-{principal.code or 'huvudman'}-{year}.csv")
 
 
-@_signed_in
+@login_required
 def followup_report(request: HttpRequest) -> HttpResponse:
     principal, year, form = _selection(request)
     report = followup.followup_report(viewer=_viewer(request), principal=principal, year=year)
@@ -159,7 +144,7 @@ def followup_report(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_signed_in
+@login_required
 def followup_csv(request: HttpRequest) -> HttpResponse:
     principal, year, _form = _selection(request)
     report = followup.followup_report(viewer=_viewer(request), principal=principal, year=year)

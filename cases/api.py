@@ -202,7 +202,7 @@ def _plan_payload(case: Case) -> dict[str, Any]:
         "others_do": plan.others_do if plan else "",
         "overall_principal": (
             {"id": str(plan.overall_principal.uuid), "name": plan.overall_principal.name}
-            if plan and plan.overall_principal_id
+            if plan and plan.overall_principal is not None
             else None
         ),
         "coordinator_will": plan.coordinator_will if plan else "",

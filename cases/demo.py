@@ -185,7 +185,7 @@ def _elsa_team_and_plan(
         needs="Lena har varit sjukskriven sedan i höstas och orkar inte med alla kontakter.",
         written_by_guardian_id=lena.pk,
     )
-    entries = [
+    entries: list[tuple[str, str, str, bool, dict[str, Any]]] = [
         (
             LifeArea.SCHOOL,
             "Elsa är hemma de flesta dagar. Hon klarar inte helklassen.",

@@ -36,13 +36,18 @@ class CaseForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
+    def choice_field(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        return field
+
 
 def _yes(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
 
-def written_by_choices(guardianships: list[Any]) -> list[tuple[str, str]]:
-    choices = [("", _("Personal"))]
+def written_by_choices(guardianships: list[Any]) -> list[tuple[str, Any]]:
+    choices: list[tuple[str, Any]] = [("", _("Personal"))]
     for guardianship in guardianships:
         choices.append((f"g:{guardianship.guardian_id}", f"{guardianship.guardian.full_name} ({_('vårdnadshavare')})"))
     choices.append(("child", _("Barnet självt")))
@@ -61,7 +66,7 @@ class WrittenByMixin(CaseForm):
         self.fields["written_by"] = self.fields.pop("written_by")  # asked last, after the content
 
     def set_family(self, guardianships: list[Any]) -> None:
-        self.fields["written_by"].choices = written_by_choices(guardianships)
+        self.choice_field("written_by").choices = written_by_choices(guardianships)
 
     def written_by_kwargs(self) -> dict[str, Any]:
         value = self.cleaned_data.get("written_by") or ""
@@ -160,7 +165,7 @@ class FamilyMemberForm(WrittenByMixin):
 
     def set_family(self, guardianships: list[Any]) -> None:
         super().set_family(guardianships)
-        self.fields["guardian"].choices = [("", _("Nej"))] + [
+        self.choice_field("guardian").choices = [("", _("Nej"))] + [
             (str(g.guardian_id), g.guardian.full_name) for g in guardianships
         ]
 
@@ -198,8 +203,8 @@ class AppointForm(CaseForm):
             label = membership.user.full_name + (f", {membership.title}" if membership.title else "")
             grouped.setdefault(membership.agency.name, []).append((str(membership.pk), label))
         choices = [(agency, options) for agency, options in grouped.items()]
-        self.fields["coordinator"].choices = [("", _("Välj samordnare")), *choices]
-        self.fields["wished_membership"].choices = [("", _("Ingen i listan")), *choices]
+        self.choice_field("coordinator").choices = [("", _("Välj samordnare")), *choices]
+        self.choice_field("wished_membership").choices = [("", _("Ingen i listan")), *choices]
         if not changing:
             del self.fields["end_reason"]
 
@@ -237,7 +242,7 @@ class TeamAddForm(CaseForm):
 
     def __init__(self, *args: Any, agencies: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].choices = [("", _("Välj verksamhet"))] + [(str(a.pk), a.name) for a in agencies]
+        self.choice_field("agency").choices = [("", _("Välj verksamhet"))] + [(str(a.pk), a.name) for a in agencies]
 
 
 class ExternalContactForm(CaseForm):
@@ -289,7 +294,9 @@ class PlanForm(CaseForm):
 
     def __init__(self, *args: Any, principals: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["overall_principal"].choices = [("", _("Inte bestämt"))] + [(str(p.pk), p.name) for p in principals]
+        self.choice_field("overall_principal").choices = [("", _("Inte bestämt"))] + [
+            (str(p.pk), p.name) for p in principals
+        ]
 
 
 class PhaseForm(CaseForm):
@@ -329,12 +336,12 @@ class ActionForm(WrittenByMixin):
 
     def __init__(self, *args: Any, agencies: list[Any], externals: list[Any], goals: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].choices = [
+        self.choice_field("responsible").choices = [
             ("", _("Ingen verksamhet (ange person)")),
             (_("Verksamheter i teamet"), [(f"a:{a.pk}", a.name) for a in agencies]),
             (_("Andra aktörer"), [(f"e:{e.pk}", f"{e.organisation} – {e.name}") for e in externals]),
         ]
-        self.fields["goal"].choices = [("", _("Inget särskilt mål"))] + [(str(g.pk), g.text[:80]) for g in goals]
+        self.choice_field("goal").choices = [("", _("Inget särskilt mål"))] + [(str(g.pk), g.text[:80]) for g in goals]
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -386,7 +393,9 @@ class ConcernForm(CaseForm):
 
     def __init__(self, *args: Any, municipalities: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].choices = [("", _("Välj kommun"))] + [(str(p.pk), p.name) for p in municipalities]
+        self.choice_field("municipality").choices = [("", _("Välj kommun"))] + [
+            (str(p.pk), p.name) for p in municipalities
+        ]
         self.fields["reported_on"].initial = timezone.localdate()
 
 
@@ -404,7 +413,7 @@ class SharedItemForm(CaseForm):
 
     def __init__(self, *args: Any, categories: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("Välj"))] + [(str(c.pk), c.name) for c in categories]
+        self.choice_field("category").choices = [("", _("Välj"))] + [(str(c.pk), c.name) for c in categories]
 
 
 class ContactForm(CaseForm):

@@ -79,7 +79,7 @@ def concern(request: HttpRequest, case_uuid: str) -> HttpResponse:
 
     viewer = require_staff(request)
     case = case_or_404(request, case_uuid)
-    principal_id = Agency.objects.filter(pk=viewer.agency_id).values_list("principal_id", flat=True).first()
+    principal_id = Agency.objects.filter(pk=viewer.agency_id or 0).values_list("principal_id", flat=True).first()
     municipalities = list(Principal.objects.filter(kind=Principal.Kind.MUNICIPALITY).order_by("name"))
     form = ConcernForm(request.POST or None, municipalities=municipalities)
     status = 200

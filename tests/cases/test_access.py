@@ -143,3 +143,55 @@ def test_outsiders_get_404_on_every_api_object_and_nothing_in_lists(planned, who
             content_type="application/json",
         )
         assert response.status_code == 404
+
+
+def _foreign_objects(world):
+    """The same kinds of objects, on the other family's collaboration."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.models import MappingEntry, PlanAction, PlanGoal, SharedItem
+
+    other, author = world.other_case, world.unrelated
+    with system_scope():
+        member, _created = TeamMember.objects.get_or_create(case=other, agency=author)
+        return {
+            "guardian_uuid": world.other_guardian.uuid,
+            "member_uuid": member.uuid,
+            "contact_uuid": ExternalContact.objects.create(case=other, organisation="FK", name="H").uuid,
+            "entry_uuid": MappingEntry.objects.create(
+                case=other, author_agency=author, area="school", current_state="X"
+            ).uuid,
+            "goal_uuid": PlanGoal.objects.create(case=other, author_agency=author, text="Mål").uuid,
+            "action_uuid": PlanAction.objects.create(
+                case=other,
+                author_agency=author,
+                description="Insats",
+                due_date=timezone.localdate() + timedelta(days=3),
+                responsible_person="Olga",
+            ).uuid,
+            "item_uuid": SharedItem.objects.create(
+                case=other, author_agency=author, category=category("basic"), title="T", body="B"
+            ).uuid,
+        }
+
+
+@pytest.mark.parametrize("who", ["coordinator", "school_staff"])
+def test_foreign_ids_are_404_on_every_route_even_inside_ones_own_collaboration(planned, who):
+    """The other family's objects, with the other case's id or with one's own case's id."""
+    world = planned
+    own = _objects(world)
+    foreign = _foreign_objects(world)
+    client = world.client_for(getattr(world, who))
+    for pattern in urls.urlpatterns:
+        names = list(pattern.pattern.converters)
+        if not names:
+            continue
+        variants = [{n: foreign[n] if n != "case_uuid" else world.other_case.uuid for n in names}]
+        if len(names) > 1:  # own case, foreign object
+            variants.append({n: own[n] if n == "case_uuid" else foreign[n] for n in names})
+        for kwargs in variants:
+            url = reverse(f"cases:{pattern.name}", kwargs=kwargs)
+            assert client.get(url).status_code == 404, (pattern.name, url)
+            assert client.post(url, {"status": "done", "contact": ""}).status_code == 404, (pattern.name, url)

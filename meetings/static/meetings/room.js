@@ -3,7 +3,10 @@
  * portal.js connects the socket named "room" (data-live-socket) and re-fetches the
  * parts whose type arrives. Here: show the connection state, leave the room at once
  * when the server closes it for lost access (4401/4403/4404), and reset the
- * coordinator's forms after a successful htmx post (or show the error).
+ * coordinator's forms after a successful htmx post (or show the error). Each part is
+ * re-fetched into a persistent container (innerHTML), so a push that arrives while a
+ * fetch is in flight is queued, not lost; and once a minute every part is re-fetched
+ * anyway, so a lost push (Redis down) costs at most a minute.
  */
 (function () {
   "use strict";
@@ -43,6 +46,15 @@
   document.addEventListener("portal:live", function (event) {
     if (event.detail && event.detail.socket === "room" && event.detail.type === "closed") { leave(); }
   });
+
+  var CATCH_UP_MS = 60000;
+  setInterval(function () {
+    var room = document.getElementById("room");
+    if (!room || !window.htmx || document.hidden) { return; }
+    room.querySelectorAll("[data-live-refresh]").forEach(function (el) {
+      window.htmx.trigger(el, "live-refresh");
+    });
+  }, CATCH_UP_MS);
 
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail && event.detail.elt;

@@ -120,3 +120,9 @@ def test_family_home_shows_the_childs_collaboration_and_coordinator(world):
     assert reverse("cases:family_plan", args=[world.case.uuid]) in html
     other = world.client_for(world.other_guardian.user).get("/").content.decode()
     assert "Alva" not in other and str(world.case.uuid) not in other
+
+
+def test_the_child_gets_child_friendly_words(world):
+    client = world.client_for(world.child.user)
+    assert "De som hjälper dig" in client.get("/").content.decode()
+    assert "Din plan" in client.get(reverse("cases:family_plan", args=[world.case.uuid])).content.decode()

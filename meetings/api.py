@@ -29,9 +29,9 @@ from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of
 
 def invitee(invitation: Invitation) -> dict[str, Any]:
     """Who is invited: a kind and a display name. Never contact details."""
-    if invitation.agency_id:
+    if invitation.agency is not None:
         return {"kind": "agency", "name": invitation.agency.name, "agency": str(invitation.agency.uuid)}
-    if invitation.guardian_id:
+    if invitation.guardian is not None:
         return {"kind": "guardian", "name": invitation.guardian.full_name}
     if invitation.for_child:
         return {"kind": "child", "name": ""}

@@ -71,20 +71,18 @@ def portal_attendee(invitation: Invitation, viewer: Viewer) -> vCalAddress:
 
     value = f"urn:uuid:{invitation.uuid}"
     name = ""
-    if invitation.agency_id:
-        agency = invitation.agency
+    agency, guardian, external = invitation.agency, invitation.guardian, invitation.external
+    if agency is not None:
         name = agency.name
         if agency.email:
             value = f"mailto:{agency.email}"
-    elif invitation.guardian_id:
-        guardian = invitation.guardian
+    elif guardian is not None:
         name = guardian.full_name
         if guardian.email and not guardian.protected_identity and policy.can_see_contact_details(viewer, guardian):
             value = f"mailto:{guardian.email}"
     elif invitation.for_child:
         name = invitation.case.child.first_name
-    elif invitation.external_id:
-        external = invitation.external
+    elif external is not None:
         name = external.organisation
         if external.email and viewer.is_staff:
             value = f"mailto:{external.email}"
@@ -128,7 +126,7 @@ def build(
         event.add("url", url)
         event.add("description", f"Logga in i Samverkansportalen för att se mötet: {url}")
     for attendee in attendees:
-        event.add("attendee", attendee, encode=0)
+        event.add("attendee", attendee, encode=False)
     event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
     calendar.add_component(event)
     return calendar.to_ical()

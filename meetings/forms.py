@@ -36,6 +36,11 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+def set_choices(field: forms.Field, choices: list[Any]) -> None:
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
 def local(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=STOCKHOLM)
 
@@ -70,7 +75,7 @@ class MeetingTimeForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         day, start, end = data.get("day"), data.get("start"), data.get("end")
         if day and start and end:
             data["starts_at"] = local(day, start)
@@ -112,7 +117,7 @@ class MeetingEditForm(MeetingTimeForm):
         self.meeting = meeting
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         due = data.get("preparation_due")
         current = self.meeting.preparation_due_at if self.meeting else None
         if due and current and timezone.localtime(current).date() == due:
@@ -139,8 +144,8 @@ class MeetingCallForm(MeetingTimeForm):
         super().__init__(*args, **kwargs)
         # Every team agency is a valid choice here: the service refuses those without
         # consent with a message naming the agency (and the template greys them out).
-        self.fields["agencies"].choices = list(agency_choices)
-        self.fields["externals"].choices = list(external_choices)
+        set_choices(self.fields["agencies"], list(agency_choices))
+        set_choices(self.fields["externals"], list(external_choices))
 
     def service_kwargs(self) -> dict[str, Any]:
         kwargs = super().service_kwargs()
@@ -165,8 +170,8 @@ class InviteMoreForm(forms.Form):
 
     def __init__(self, *args: Any, agency_choices: Any = (), external_choices: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agencies"].choices = list(agency_choices)
-        self.fields["externals"].choices = list(external_choices)
+        set_choices(self.fields["agencies"], list(agency_choices))
+        set_choices(self.fields["externals"], list(external_choices))
 
 
 class CancelForm(forms.Form):
@@ -264,7 +269,7 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args: Any, agency_choices: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible_agency"].choices = [("", _("Ingen verksamhet")), *agency_choices]
+        set_choices(self.fields["responsible_agency"], [("", _("Ingen verksamhet")), *agency_choices])
 
 
 class MinutesReplyForm(forms.Form):

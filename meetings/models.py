@@ -26,7 +26,9 @@ def _invited(viewer: Viewer, meeting_ref: str) -> Q:
     return Q(
         Exists(
             Invitation._base_manager.filter(
-                meeting_id=OuterRef(meeting_ref), agency_id=viewer.agency_id, withdrawn_at__isnull=True
+                meeting_id=OuterRef(meeting_ref),
+                agency_id=viewer.agency_id,  # type: ignore[misc]
+                withdrawn_at__isnull=True,
             )
         )
     )

@@ -60,6 +60,7 @@ def for_invitation(invitation: Invitation) -> list[Recipient]:
             ]
         if invitation.guardian_id:
             guardian = invitation.guardian
+            assert guardian is not None
             user = guardian.user
             email = "" if guardian.protected_identity else (user.email if user else guardian.email)
             return [

@@ -145,7 +145,7 @@ def own_invitation(viewer: Viewer, meeting: Meeting, invitations: list[Invitatio
         if viewer.is_staff and invitation.agency_id == viewer.agency_id:
             return invitation
         is_guardian = viewer.is_family and viewer.role == "guardian" and invitation.guardian_id
-        if is_guardian and invitation.guardian.user_id == viewer.user_id:
+        if is_guardian and invitation.guardian is not None and invitation.guardian.user_id == viewer.user_id:
             return invitation
         if viewer.is_family and viewer.role == "child" and invitation.for_child:
             return invitation

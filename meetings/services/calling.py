@@ -203,7 +203,7 @@ def meeting_call(
                 AgendaItem(
                     meeting=meeting,
                     case=case,
-                    author_agency_id=viewer.agency_id,
+                    author_agency_id=viewer.agency_id,  # type: ignore[misc]
                     created_by_id=viewer.user_id,
                     title=title,
                     position=index,
@@ -273,7 +273,8 @@ def meeting_update(
         raise MeetingError(_("Skriv syftet med mötet. Det står i inbjudan."))
     _check_time(starts_at, ends_at)
     _check_place(case, place, video_link)
-    if preparation_due_at is not None and preparation_due_at == meeting.preparation_due_at < starts_at:
+    current_due = meeting.preparation_due_at
+    if preparation_due_at is not None and current_due is not None and preparation_due_at == current_due < starts_at:
         due: datetime | None = preparation_due_at  # unchanged (it may already have passed)
     else:
         due = _check_due(preparation_due_at, starts_at)
@@ -443,7 +444,7 @@ def _answerer_may(viewer: Viewer, invitation: Invitation, case) -> bool:  # type
             return invitation.agency_id == viewer.agency_id
         # The coordinator records an external actor's answer given by phone or e-mail.
         return invitation.external_id is not None and policy.is_coordinator_of(viewer, case)
-    if viewer.is_family and viewer.role == "guardian" and invitation.guardian_id:
+    if viewer.is_family and viewer.role == "guardian" and invitation.guardian is not None:
         return invitation.guardian.user_id == viewer.user_id
     if viewer.is_family and viewer.role == "child" and invitation.for_child:
         return case.child.user_id == viewer.user_id

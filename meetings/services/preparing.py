@@ -70,7 +70,7 @@ def preparation_save(
             preparation = Preparation(
                 meeting=meeting,
                 case_id=meeting.case_id,
-                author_agency_id=viewer.agency_id,
+                author_agency_id=viewer.agency_id,  # type: ignore[misc]
                 created_by_id=viewer.user_id,
             )
         for name, value in fields.items():

@@ -22,14 +22,10 @@ def meetings_home(context: dict[str, Any]) -> dict[str, Any]:
     if viewer is None or not (viewer.is_staff or viewer.is_family):
         return {"upcoming": [], "preparations_due": []}
     upcoming = list(selectors.meeting_list(upcoming=True, limit=HOME_LIMIT))
-    rows = [
-        {
-            "meeting": m,
-            "own": selectors.own_invitation(viewer, m, m.active_invitations),
-            "invitations": m.active_invitations,
-        }
-        for m in upcoming
-    ]
+    rows = []
+    for m in upcoming:
+        invitations = getattr(m, "active_invitations", [])  # prefetched by the selector
+        rows.append({"meeting": m, "own": selectors.own_invitation(viewer, m, invitations), "invitations": invitations})
     return {
         "upcoming": rows,
         "preparations_due": selectors.preparations_due(viewer, limit=HOME_LIMIT) if viewer.is_staff else [],

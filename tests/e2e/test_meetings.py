@@ -110,6 +110,23 @@ def _guardian_accepts(browser, server, meeting_url: str) -> None:
         page.context.close()
 
 
+def _child_writes(browser, server, meeting_url: str) -> None:
+    page = new_page(browser, server, mobile=True)
+    try:
+        login_family(page, server, "elsa@demo.samverkan.se")
+        page.goto(meeting_url)
+        page.get_by_role("link", name="Skriv det du vill säga").click()
+        page.get_by_label("Sådär").check()
+        page.get_by_label("Det här är bra").fill("Rasterna med Nora.")
+        page.get_by_label("Det här önskar jag").fill("Att få vila efter lunch.")
+        page.get_by_label("Bara min samordnare").check()
+        check_accessibility(page, "meetings-child-voice")
+        page.get_by_role("button", name="Skicka till min samordnare").click()
+        assert page.get_by_text("Tack! Din samordnare har fått det du skrev.").is_visible()
+    finally:
+        page.context.close()
+
+
 def _room_is_live(page) -> None:
     page.locator("#live-indicator.live-indicator--open").wait_for()
 
@@ -126,6 +143,15 @@ def test_joint_meeting_from_call_to_plan(browser, server):
     _bup_reads(bup, meeting_url)
 
     _guardian_accepts(browser, server, meeting_url)
+    _child_writes(browser, server, meeting_url)
+
+    # The coordinator's lists and the change page (nothing changed here).
+    coordinator.goto("/moten/")
+    assert coordinator.get_by_role("link", name=re.compile("10.00")).first.is_visible()
+    check_accessibility(coordinator, "meetings-list-coordinator")
+    coordinator.goto(meeting_url.rstrip("/") + "/andra/")
+    assert coordinator.get_by_role("heading", name="Ändra möte").is_visible()
+    check_accessibility(coordinator, "meetings-edit")
 
     # The coordinator opens the room; BUP follows in a second browser.
     coordinator.goto(meeting_url)
@@ -173,8 +199,25 @@ def test_joint_meeting_from_call_to_plan(browser, server):
     coordinator.goto(case_url.rstrip("/") + "/plan/")
     assert coordinator.get_by_text(DECISION).first.is_visible()
     coordinator.screenshot(path="artifacts/screenshots/meetings-plan-action.png", full_page=True)
+    coordinator.goto(meeting_url.rstrip("/") + "/anteckningar/utskrift/")
+    assert coordinator.get_by_text(DECISION).is_visible()
+    check_accessibility(coordinator, "meetings-minutes-print")
     coordinator.context.close()
     bup.context.close()
+
+    # The guardian reads the shared minutes and approves them.
+    family = new_page(browser, server, mobile=True)
+    try:
+        login_family(family, server, LENA)
+        family.goto(meeting_url.rstrip("/") + "/anteckningar/")
+        assert family.get_by_text(NOTE).is_visible()
+        assert family.get_by_text(DECISION).is_visible()
+        family.get_by_label("Jag godkänner anteckningarna").check()
+        check_accessibility(family, "meetings-minutes-family")
+        family.get_by_role("button", name="Skicka").click()
+        assert family.get_by_text("Samordnaren har fått ditt svar").is_visible()
+    finally:
+        family.context.close()
 
 
 CALL_AND_START = """

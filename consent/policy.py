@@ -365,6 +365,10 @@ def _describe(model: type[models.Model], obj: Any, action: str) -> NotedRead | N
         case_id, child_id, author, category = obj.pk, obj.child_id, obj.owner_agency_id, BASIC_CATEGORY
     elif label == "cases.Child":
         child_id, author, category = obj.pk, obj.registered_by_agency_id, BASIC_CATEGORY
+    elif label == "consent.Consent":
+        # A consent is about the collaboration: logged as basic information of the agency
+        # that asked for it (a recipient reads it on its basic-category grant).
+        author, category = obj.created_by_agency_id, BASIC_CATEGORY
     elif case_id is None:
         return None  # not tied to one child (memberships, notifications, …)
     return NotedRead(

@@ -156,3 +156,58 @@ def test_a_revocation_committed_elsewhere_is_seen_by_the_next_request():
     thread.start()
     thread.join()
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.skipif(not settings.IS_POSTGRES, reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_revocation_racing_a_grant_is_never_lost():
+    """Guardian 2 grants while guardian 1 revokes, at the same moment in two processes. The
+    case-row lock serialises them: the revocation sees the grant and no sharing survives.
+    (Without the lock the revoking transaction computes from a snapshot without the grant
+    and the granting one commits grant rows: a revoked consent would still share.)"""
+    import time
+
+    from django.db import transaction
+
+    from consent.models import ConsentGrant
+    from tests.world import build_world
+
+    world = build_world()
+    consent = world.request_consent([world.health], ["basic", "school"])
+    world.decide(consent, world.guardian1)
+    granted_inside = threading.Event()
+    errors: list[BaseException] = []
+
+    def grant_and_hold() -> None:
+        try:
+            with system_scope(), transaction.atomic():
+                world.decide(consent, world.guardian2)
+                granted_inside.set()
+                time.sleep(0.5)  # the revocation arrives while this transaction is open
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def revoke() -> None:
+        try:
+            granted_inside.wait(5)
+            with system_scope():
+                world.decide(consent, world.guardian1, "revoked")
+        except BaseException as error:  # pragma: no cover
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=grant_and_hold), threading.Thread(target=revoke)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    with system_scope():
+        assert not ConsentGrant.objects.filter(case=world.case).exists()
+        answers = dict(
+            ConsentDecision.objects.filter(consent=consent).order_by("id").values_list("guardian_id", "decision")
+        )
+    assert answers == {world.guardian1.pk: "revoked", world.guardian2.pk: "granted"}

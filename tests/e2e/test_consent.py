@@ -188,5 +188,12 @@ def test_coordinator_requests_records_and_reads_history(browser, server):
 
         page.goto(f"/samtycke/samverkan/{case_uuid}/mognadsbedomning/")
         check_accessibility(page, "consent-coordinator-maturity")
+
+        # The consent panel on the collaboration page.
+        page.goto(f"/samverkan/{case_uuid}/")
+        panel = page.locator("section.consent-panel")
+        assert panel.get_by_role("heading", name="Samtycken").is_visible()
+        assert panel.get_by_text("Gäller").first.is_visible()
+        check_accessibility(page, "consent-coordinator-case-panel")
     finally:
         page.context.close()

@@ -1,39 +1,50 @@
-"""Collects the access matrix's size and unexpected cells and prints them at the end."""
+"""Collects the access matrix's size and unexpected cells and prints them at the end.
+
+Each state's test attaches its figures to its report (`user_properties`), so the summary
+is complete also when pytest-xdist runs the states in several worker processes.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-SUMMARY: dict[str, dict] = {}
+KEY = "access_matrix"
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not SUMMARY:
-        return
-    lines = [format_summary()]
-    terminalreporter.write_sep("=", "access matrix")
-    for line in lines:
-        terminalreporter.write_line(line)
+    summary: dict[str, dict] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue
+            for name, value in getattr(report, "user_properties", []):
+                if name == KEY:
+                    data = json.loads(value)
+                    summary[data["state"]] = data
+    if summary:
+        terminalreporter.write_sep("=", "access matrix")
+        terminalreporter.write_line(format_summary(summary))
 
 
-def format_summary() -> str:
-    routes = max((s["routes"] for s in SUMMARY.values()), default=0)
-    roles = max((s["roles"] for s in SUMMARY.values()), default=0)
-    cells = sum(s["cells"] for s in SUMMARY.values())
-    probes = sum(s["foreign"] for s in SUMMARY.values())
-    bad = sum(len(s["unexpected"]) for s in SUMMARY.values())
-    leaks = sum(len(s["leaks"]) for s in SUMMARY.values())
+def format_summary(summary: dict[str, dict]) -> str:
+    routes = max(s["routes"] for s in summary.values())
+    roles = max(s["roles"] for s in summary.values())
+    cells = sum(s["cells"] for s in summary.values())
+    probes = sum(s["foreign"] for s in summary.values())
+    bad = sum(len(s["unexpected"]) for s in summary.values())
+    leaks = sum(len(s["leaks"]) for s in summary.values())
     text = (
-        f"access matrix: {routes} routes x {roles} roles x {len(SUMMARY)} consent states; "
+        f"access matrix: {routes} routes x {roles} roles x {len(summary)} consent states; "
         f"{cells} requests checked (GET and POST, {probes} of them foreign-id probes); "
         f"{bad} unexpected cells; {leaks} leaks of data the role may not see"
     )
     out = Path(__file__).resolve().parents[2] / "artifacts"
     out.mkdir(exist_ok=True)
     details = [text]
-    for state, s in SUMMARY.items():
+    for state, s in summary.items():
         details.append(f"{state}: {s['cells']} requests, {len(s['unexpected'])} unexpected, {len(s['leaks'])} leaks")
         details.extend(f"  {row}" for row in s["unexpected"] + s["leaks"])
     (out / "security-matrix.txt").write_text("\n".join(details) + "\n")

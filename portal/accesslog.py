@@ -168,6 +168,10 @@ def _basis(
         grant = grants.get((fact.case_id, key))
         if grant is not None:
             return Basis.CONSENT, grant[0], grant[1]
+    # Rows about the collaboration written by another agency (a consent the coordinator
+    # asked for) that the opener's and the coordinating agency see by their role.
+    if any(f.owner_agency_id == agency for f in facts):
+        return Basis.OWN, None, None
     if any(f.coordinator_agency_id == agency for f in facts):
         return Basis.COORDINATOR, None, None
     return Basis.NONE, None, None
@@ -228,10 +232,10 @@ def write_reads(context: ReadContext, reads: list[NotedRead]) -> None:
     for read in reads:
         targets: list[tuple[int, int | None, list[CaseFact]]] = []
         if read.case_id is not None:
-            fact = facts.get(read.case_id)
-            child_id = read.child_id or (fact.child_id if fact else None)
+            case_fact = facts.get(read.case_id)
+            child_id = read.child_id or (case_fact.child_id if case_fact else None)
             if child_id is not None:
-                targets.append((child_id, read.case_id, [fact] if fact else []))
+                targets.append((child_id, read.case_id, [case_fact] if case_fact else []))
         elif read.child_id is not None:
             targets.append((read.child_id, None, by_child.get(read.child_id, [])))
         else:

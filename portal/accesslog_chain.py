@@ -69,7 +69,7 @@ def canonical(values: dict[str, Any]) -> str:
     for name in HASHED_FIELDS:
         value = values.get(name)
         if name == "at":
-            value = _utc(value)
+            value = _utc(value)  # type: ignore[arg-type]
         elif name == "ip":
             value = _ip(value)
         elif name in {"actor_name", "agency_name", "role", "title", "request_id", "object_id"}:

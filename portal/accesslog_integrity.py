@@ -131,7 +131,7 @@ def checkpoint() -> int:
     heads = dict(AccessLogEntry._base_manager.values("chain").annotate(m=Max("seq")).values_list("chain", "m"))
     if not heads:
         return 0
-    done = {}
+    done: dict[str, int] = {}
     for chain, seq in AuditEvent.objects.filter(action=CHECKPOINT).values_list("data__chain", "data__seq"):
         done[chain] = max(done.get(chain, 0), int(seq))
     moved = {chain: seq for chain, seq in heads.items() if seq > done.get(chain, 0)}

@@ -245,7 +245,7 @@ def child_id_for_personal_number(personal_number: str) -> int | None:
         return Child.objects.filter(personal_number=personal_number.strip()).values_list("pk", flat=True).first()
 
 
-def _role_exists() -> Exists:
+def _role_exists() -> Q:
     """The actor has an active role for the entry's child: coordinator or opener of an
     open collaboration, its team contact, or has written in it (logged writes)."""
     from cases.models import Case, TeamMember
@@ -266,7 +266,7 @@ def _role_exists() -> Exists:
             actor_id=OuterRef("actor_id"),
             action__in=[AccessLogEntry.Action.CREATE, AccessLogEntry.Action.UPDATE],
         )
-    return Exists(case_role) | Exists(team_role) | Exists(author_role)
+    return Q(Exists(case_role)) | Q(Exists(team_role)) | Q(Exists(author_role))
 
 
 def _burst_children() -> Subquery:

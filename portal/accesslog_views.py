@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Subquery
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,7 +42,7 @@ def page(view):  # type: ignore[no-untyped-def]
     """GET/HEAD only; the signed-out are sent to sign in first (then back here)."""
 
     @require_safe
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)  # type: ignore[no-any-return]
         except _SignIn:
@@ -192,8 +193,10 @@ class ReviewForm(forms.Form):
     def __init__(self, *args: object, staff: list[tuple[str, str, int]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.staff_ids = {uuid: user_id for uuid, _name, user_id in staff}
-        self.fields["person"].choices = [("", _("Alla"))] + [(uuid, name) for uuid, name, _id in staff]
-        self.fields["action"].choices = [("", _("Alla")), *AccessLogEntry.Action.choices]
+        person: Any = self.fields["person"]
+        action: Any = self.fields["action"]
+        person.choices = [("", _("Alla"))] + [(uuid, name) for uuid, name, _id in staff]
+        action.choices = [("", _("Alla")), *AccessLogEntry.Action.choices]
 
     def clean_personal_number(self) -> str:
         value = self.cleaned_data["personal_number"].strip().replace(" ", "")
@@ -307,7 +310,7 @@ class _Echo:
 
 
 @page
-def review_csv(request: HttpRequest) -> HttpResponse:
+def review_csv(request: HttpRequest) -> HttpResponseBase:
     """The filtered log as CSV. The export is itself logged: one entry per child in it.
     Children appear by id only (no names leave the portal this way)."""
     viewer = _require_admin(request)

@@ -133,6 +133,11 @@ def _is_fk(f: Any) -> bool:
     return bool(f.is_relation and f.related_model is not None and (f.many_to_one or f.one_to_one))
 
 
+def _target(f: Any) -> Any:
+    """The model a foreign key points to (typed loosely: Django's stubs allow "self")."""
+    return f.related_model
+
+
 def _scoped_models() -> list[type[models.Model]]:
     result = []
     for model in apps.get_models():
@@ -153,7 +158,7 @@ def _child_of(row: models.Model, resolved: dict[tuple[str, Any], int | None], gu
     for f in row._meta.concrete_fields:
         if _is_fk(f):
             target = getattr(row, f.attname)
-            key = (f.related_model._meta.label, target)
+            key = (_target(f)._meta.label, target)
             if target is not None and key in resolved:
                 return resolved[key]
     return None
@@ -167,9 +172,9 @@ def _display_names(rows: list[models.Model], exported: dict[tuple[str, Any], mod
         for f in row._meta.concrete_fields:
             if _is_fk(f):
                 target = getattr(row, f.attname)
-                if target is None or isinstance(f.related_model._default_manager, ScopedManager):
+                if target is None or isinstance(_target(f)._default_manager, ScopedManager):
                     continue
-                wanted.setdefault(f.related_model, set()).add(target)
+                wanted.setdefault(_target(f), set()).add(target)
     names: dict[tuple[str, Any], str] = {}
     for model, ids in wanted.items():
         label = model._meta.label
@@ -187,7 +192,7 @@ def _value(row: models.Model, f: models.Field, names: dict, exported: dict) -> A
     if raw is None or raw == "":
         return None
     if _is_fk(f):
-        label = f.related_model._meta.label
+        label = _target(f)._meta.label
         if (label, raw) in names:
             return names[(label, raw)]
         target = exported.get((label, raw))
@@ -236,14 +241,15 @@ def build(viewer: Viewer, child: Any) -> FamilyExport:
     for model in _scoped_models():
         if model._meta.label in SKIPPED_MODELS:
             continue
-        loaded[model] = list(model.objects.all())
+        loaded[model] = list(model._default_manager.all())
     exported: dict[tuple[str, Any], models.Model] = {
         (m._meta.label, row.pk): row for m, rows in loaded.items() for row in rows
     }
 
     guardian_children: dict[int, set[int]] = {}
-    for row in loaded.get(Guardianship, []):
-        guardian_children.setdefault(row.guardian_id, set()).add(row.child_id)
+    for guardianship in loaded.get(Guardianship, []):
+        row_: Any = guardianship
+        guardian_children.setdefault(row_.guardian_id, set()).add(row_.child_id)
     resolved: dict[tuple[str, Any], Any] = {}
     for _round in range(4):  # rows tied to the child through another row: a few passes
         for model, rows in loaded.items():

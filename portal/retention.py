@@ -58,7 +58,8 @@ def _case_models() -> tuple[list[type[models.Model]], list[type[models.Model]]]:
     """Models with a foreign key to Case: the shared items first, then the rest."""
     from cases.models import Case, CaseItem
 
-    items, others = [], []
+    items: list[type[models.Model]] = []
+    others: list[type[models.Model]] = []
     for model in apps.get_models():
         if any(f.many_to_one and f.related_model is Case for f in model._meta.get_fields() if f.concrete):
             (items if issubclass(model, CaseItem) else others).append(model)
@@ -90,8 +91,8 @@ def delete_case(case_id: int) -> tuple[list[int], list[int]]:
     items, others = _case_models()
     case = Case.objects.get(pk=case_id)
     child_id = case.child_id
-    _delete_in_some_order([m.objects.filter(case_id=case_id) for m in items])
-    _delete_in_some_order([m.objects.filter(case_id=case_id) for m in others if m is not Case])
+    _delete_in_some_order([m._default_manager.filter(case_id=case_id) for m in items])
+    _delete_in_some_order([m._default_manager.filter(case_id=case_id) for m in others if m is not Case])
     case.delete()
     removed_children: list[int] = []
     removed_guardians: list[int] = []

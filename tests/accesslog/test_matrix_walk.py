@@ -75,12 +75,20 @@ def _grant(mw, agency, case_id: int, code: str | None, category_id: int | None) 
 
 
 def _expected_basis(mw, role: str, obj) -> tuple[str, int | None, int | None]:  # type: ignore[no-untyped-def]
-    """The matrix's model of why this person may see this row."""
+    """The matrix's model of why this person may see this row.
+
+    Who wrote a row and its category are the policy's facts (`policy._describe`); the
+    basis follows from them and the matrix's agencies: the author agency's own data; the
+    collaboration itself by the opener's (own) or the coordinating agency's role; other
+    rows by the consent granting their category; rows about the collaboration another
+    agency wrote, by the opener's or coordinator's role.
+    """
     if role in matrix.FAMILY_ROLES:
         return ("family", None, None)
     agency = _agency(mw, role)
     label = obj._meta.label
-    author = getattr(obj, "author_agency_id", None)
+    described = policy._describe(type(obj), obj, "view")
+    author = described.author_agency_id if described else getattr(obj, "author_agency_id", None)
     if author == agency.pk:
         return ("own", None, None)
     if label == "cases.Child":
@@ -92,19 +100,23 @@ def _expected_basis(mw, role: str, obj) -> tuple[str, int | None, int | None]:  
         if case is None and hasattr(obj, "consent"):
             case = obj.consent.case
         cases = [case] if case is not None else []
+    owner = any(c.owner_agency_id == agency.pk for c in cases)
+    coordinator = any(c.coordinator_agency_id == agency.pk for c in cases)
     if label in {"cases.Case", "cases.Child"} or author is None:
-        if any(c.owner_agency_id == agency.pk for c in cases):
+        if owner:
             return ("own", None, None)
-        if any(c.coordinator_agency_id == agency.pk for c in cases):
+        if coordinator:
             return ("coordinator", None, None)
-        code, category_id = "basic", None
-    else:
-        code = getattr(type(obj), "CATEGORY_CODE", None)
-        category_id = None if code else getattr(obj, "category_id", None)
+    category = (described.category if described else None) or "basic"
+    code, category_id = (None, int(category[3:])) if category.startswith("id:") else (category, None)
     for case in cases:
         grant = _grant(mw, agency, case.pk, code, category_id)
         if grant:
             return ("consent", *grant)
+    if owner:
+        return ("own", None, None)
+    if coordinator:
+        return ("coordinator", None, None)
     return ("none", None, None)
 
 

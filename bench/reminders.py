@@ -177,7 +177,7 @@ print("READY " + json.dumps({{"reminders": len(rows), "cases": len(cases)}}))
 """
 
 WORKER = """
-import json, time
+import json, resource, time
 from django.urls import reverse
 from consent.scoping import system_scope
 from notifications.models import Notification, Reminder
@@ -186,12 +186,16 @@ reverse("portal:home")
 with system_scope():
     before = Notification.objects.count()
 started = time.monotonic()
+cpu = resource.getrusage(resource.RUSAGE_SELF)
 sent = claim_due_reminders()
 seconds = time.monotonic() - started
+after = resource.getrusage(resource.RUSAGE_SELF)
+cpu_seconds = (after.ru_utime - cpu.ru_utime) + (after.ru_stime - cpu.ru_stime)
 with system_scope():
     notifications = Notification.objects.count() - before
     left = Reminder.objects.filter(key__startswith="bench:", sent_at__isnull=True).count()
-print("RESULT " + json.dumps({"sent": sent, "seconds": seconds, "notifications": notifications, "left": left}))
+print("RESULT " + json.dumps({"sent": sent, "seconds": seconds, "notifications": notifications, "left": left,
+                             "cpu_seconds": cpu_seconds}))
 """
 
 
@@ -215,9 +219,11 @@ def main() -> int:
     ).stdout
     setup = json.loads(next(ln for ln in out.splitlines() if ln.startswith("READY "))[6:])
     log(f"{setup['reminders']} reminders due over {setup['cases']} collaborations; one worker claims them")
+    load_before = os.getloadavg()[0]
     out = subprocess.run(
         [PY, "manage.py", "shell", "-c", WORKER], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     ).stdout
+    load_after = os.getloadavg()[0]
     result = json.loads(next(ln for ln in out.splitlines() if ln.startswith("RESULT "))[7:])
     per_minute = result["sent"] / result["seconds"] * 60
     report = {
@@ -228,7 +234,9 @@ def main() -> int:
         "emails": sink.messages,
         "left_unsent": result["left"],
         "target_per_minute": TARGET_PER_MINUTE,
+        "worker_cpu_seconds": round(result["cpu_seconds"], 1),
         "cpu_count": os.cpu_count(),
+        "load_average": [round(load_before, 1), round(load_after, 1)],
         "worker": "one process running notifications.tasks.claim_due_reminders (batches of 500)",
     }
     RESULTS.mkdir(exist_ok=True)
@@ -238,7 +246,8 @@ def main() -> int:
         f"reminders: {report['reminders']} claimed and sent in {report['seconds']} s by one worker = "
         f"{report['reminders_per_minute']}/min (target ≥ {TARGET_PER_MINUTE}/min); "
         f"{report['notifications']} notifications, {report['emails']} e-mails to the SMTP sink, "
-        f"{report['left_unsent']} left"
+        f"{report['left_unsent']} left; worker CPU {report['worker_cpu_seconds']} s, "
+        f"load average {report['load_average'][0]} → {report['load_average'][1]} on {os.cpu_count()} CPUs"
     )
     log(f"wrote {RESULTS / 'reminders.json'}")
     ok = per_minute >= TARGET_PER_MINUTE and result["left"] == 0 and result["notifications"] == result["sent"]

@@ -99,19 +99,20 @@ def preferences(request: HttpRequest) -> HttpResponse:
     viewer = _signed_in(request)
     if isinstance(viewer, HttpResponse):
         return viewer
+    user_id = int(request.user.pk)  # signed in: _signed_in returned a viewer
     offered = _preference_kinds(request, viewer)
     codes = [k.code for k in offered]
     error = ""
     if request.method == "POST":
         choices = {code: request.POST.get(f"kind-{code}", "") for code in codes}
         try:
-            services.email_preferences_set(user_id=request.user.pk, choices=choices)
+            services.email_preferences_set(user_id=user_id, choices=choices)
         except services.PreferenceError as exc:
             error = str(exc)
         else:
             messages.success(request, _("Dina val för e-post är sparade."))
             return redirect("notifications:preferences")
-    current = services.email_preferences_get(user_id=request.user.pk, codes=codes)
+    current = services.email_preferences_get(user_id=user_id, codes=codes)
     rows = [(k, current[k.code]) for k in offered]
     return render(
         request,

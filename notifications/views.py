@@ -99,7 +99,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     viewer = _signed_in(request)
     if isinstance(viewer, HttpResponse):
         return viewer
-    user_id = int(request.user.pk)  # signed in: _signed_in returned a viewer
+    user_id = int(viewer.user_id or 0)  # signed in: _signed_in returned a viewer
     offered = _preference_kinds(request, viewer)
     codes = [k.code for k in offered]
     error = ""

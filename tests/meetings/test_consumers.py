@@ -98,7 +98,9 @@ async def test_revoked_participant_leaves_the_room_within_a_second(live):
     assert await health.receive_json_from(timeout=2) == {"type": "closed", "reason": "access"}
     closed = await health.receive_output(timeout=2)
     assert closed == {"type": "websocket.close", "code": 4403}
-    assert time.monotonic() - started < 1.5
+    elapsed = time.monotonic() - started
+    print(f"revoked participant closed after {elapsed:.3f} s")
+    assert elapsed < 1.5
     # The coordinator's agency wrote the meeting: it stays, and sees the attendance change.
     assert await coordinator.receive_json_from(timeout=5) == {"type": "attendance"}
     await coordinator.disconnect()

@@ -15,7 +15,11 @@ from notifications.models import Notification
 from portal.middleware import MFA_OK
 from portal.viewers import ACTING_AS_SESSION_KEY
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("memory_layer")]
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("memory_layer"),
+]
 
 
 @pytest_asyncio.fixture(autouse=True)

@@ -36,6 +36,8 @@ from tests.notifications.support import (
 )
 
 pytestmark = [
+    # Real commits, seen by other processes; the migrated data is restored afterwards.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.skipif(not settings.IS_POSTGRES, reason="processes share the test database: needs PostgreSQL"),
@@ -106,7 +108,7 @@ def _get(base: str, path: str, session_key: str) -> tuple[int, float]:
         return response.status, time.monotonic() - started
 
 
-def test_redis_outage_loses_nothing_and_duplicates_nothing(transactional_db, world, tmp_path):
+def test_redis_outage_loses_nothing_and_duplicates_nothing(world, tmp_path):
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     redis = PrivateRedis(tmp_path)

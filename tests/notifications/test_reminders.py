@@ -119,11 +119,12 @@ def test_overdue_actions_of_closed_cases_are_not_reminded(world):
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(
     not settings.IS_POSTGRES,
     reason="SQLite has no SELECT … FOR UPDATE SKIP LOCKED (and serialises writers): needs PostgreSQL",
 )
-def test_two_concurrent_workers_send_each_reminder_exactly_once(transactional_db, world, pushes, mailoutbox):
+def test_two_concurrent_workers_send_each_reminder_exactly_once(world, pushes, mailoutbox):
     total = 120
     users = [world.guardian1.user, world.guardian2.user]
     for n in range(total):

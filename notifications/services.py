@@ -166,9 +166,7 @@ class _Audience:
             queries = [
                 policy.visible_to(Case, viewer)
                 .filter(pk__in=sorted(case_ids))
-                .annotate(_key=Value(key, output_field=IntegerField()))
-                .values_list("pk", "_key")
-                .order_by()
+                .values_list("pk", Value(key, output_field=IntegerField()))
                 for key, viewer, case_ids in viewers[start : start + self.UNION_CHUNK]
             ]
             combined = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]

@@ -103,11 +103,17 @@ def family_child(request: HttpRequest, child_uuid: str) -> HttpResponse:
     child = _child(viewer, child_uuid)
     cursor = selectors.Cursor.decode(request.GET.get("fore"))
     page = selectors.family_entries(viewer, child_id=child.pk, cursor=cursor)
+    try:
+        family_export.check_allowed(viewer, child)
+        can_export = True
+    except family_export.ExportNotAllowed:
+        can_export = False
     return render(
         request,
         "portal/accesslog/family.html",
         {
             "child": child,
+            "can_export": can_export,
             "days": selectors.group_by_day(page.entries),
             "next_cursor": page.next_cursor,
             "is_later_page": cursor is not None,

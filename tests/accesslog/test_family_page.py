@@ -134,3 +134,16 @@ def test_the_page_costs_the_same_queries_at_two_sizes(world):
     with CaptureQueriesContext(connection) as large:
         page_for(world)
     assert len(small) == len(large)
+
+
+def test_the_child_sees_the_page_but_is_offered_the_export_only_when_deciding_alone(world):
+    from consent.models import MaturityAssessment
+
+    html = page_for(world, world.child.user).content.decode()
+    assert "Vem har tittat på uppgifter om Alva?" in html
+    assert reverse("accesslog:export", args=[world.child.uuid]) not in html
+    MaturityAssessment.objects.create(child=world.child, level="child", reason="Mogen.")
+    html = page_for(world, world.child.user).content.decode()
+    assert reverse("accesslog:export", args=[world.child.uuid]) in html
+    guardian = page_for(world).content.decode()
+    assert reverse("accesslog:export", args=[world.child.uuid]) in guardian

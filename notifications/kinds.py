@@ -34,18 +34,49 @@ class Kind:
     label: Promise
     audiences: frozenset[str]
     default: str = IMMEDIATELY
+    # The sending app e-mails these itself (meetings send the calendar file): no second
+    # e-mail from here, and no e-mail preference to offer.
+    emailed_by_sender: bool = False
 
 
-def _kind(code: str, text: Promise, label: Promise, *audiences: str, default: str = IMMEDIATELY) -> Kind:
-    return Kind(code=code, text=text, label=label, audiences=frozenset(audiences), default=default)
+def _kind(
+    code: str,
+    text: Promise,
+    label: Promise,
+    *audiences: str,
+    default: str = IMMEDIATELY,
+    emailed_by_sender: bool = False,
+) -> Kind:
+    return Kind(
+        code=code,
+        text=text,
+        label=label,
+        audiences=frozenset(audiences),
+        default=default,
+        emailed_by_sender=emailed_by_sender,
+    )
 
 
 KINDS: dict[str, Kind] = {
     k.code: k
     for k in [
-        _kind("meeting.called", _("Du har en ny mötesinbjudan"), _("Nya mötesinbjudningar"), STAFF, FAMILY),
-        _kind("meeting.changed", _("Ett möte har ändrats"), _("Ändrade möten"), STAFF, FAMILY),
-        _kind("meeting.cancelled", _("Ett möte har ställts in"), _("Inställda möten"), STAFF, FAMILY),
+        _kind(
+            "meeting.called",
+            _("Du har en ny mötesinbjudan"),
+            _("Nya mötesinbjudningar"),
+            STAFF,
+            FAMILY,
+            emailed_by_sender=True,
+        ),
+        _kind("meeting.changed", _("Ett möte har ändrats"), _("Ändrade möten"), STAFF, FAMILY, emailed_by_sender=True),
+        _kind(
+            "meeting.cancelled",
+            _("Ett möte har ställts in"),
+            _("Inställda möten"),
+            STAFF,
+            FAMILY,
+            emailed_by_sender=True,
+        ),
         _kind("meeting.tomorrow", _("Påminnelse: du har ett möte i morgon"), _("Möte i morgon"), STAFF, FAMILY),
         _kind(
             "invitation.answered",
@@ -150,7 +181,13 @@ def default_delivery(code: str) -> str:
     return kind.default if kind else IMMEDIATELY
 
 
+def emailed_here(code: str) -> bool:
+    """False for kinds whose own app sends the e-mail (e.g. invitations with a calendar file)."""
+    kind = KINDS.get(code)
+    return not (kind and kind.emailed_by_sender)
+
+
 def kinds_for(*, is_staff: bool) -> list[Kind]:
     """The kinds a person can receive, for the preferences page."""
     audience = STAFF if is_staff else FAMILY
-    return [k for k in KINDS.values() if audience in k.audiences]
+    return [k for k in KINDS.values() if audience in k.audiences and not k.emailed_by_sender]

@@ -177,7 +177,7 @@ def _send_immediate(ids: list[int]) -> int:
         now_rows = []
         for pk, kind, is_read in rows:
             delivery = chosen.get(kind, kinds.default_delivery(kind))
-            if is_read or user is None or not user.is_active or not user.email:
+            if is_read or user is None or not user.is_active or not user.email or not kinds.emailed_here(kind):
                 skip_rows.append(pk)
             elif delivery == kinds.IMMEDIATELY:
                 now_rows.append(pk)

@@ -15,7 +15,7 @@ from notifications.models import EmailPreference, Notification
 State = Notification.EmailState
 
 
-def _notify(world, users, kind="meeting.called", execute=True, capture=None):  # type: ignore[no-untyped-def]
+def _notify(world, users, kind="consent.requested", execute=True, capture=None):  # type: ignore[no-untyped-def]
     with capture(execute=execute):
         return services.notify(recipients=users, kind=kind, case=world.case, target_url="/moten/")
 
@@ -114,8 +114,8 @@ def test_email_in_the_recipients_language(world, pushes, mailoutbox, django_capt
 
 def test_one_email_per_recipient_for_a_batch(world, pushes, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.notify(recipients=[world.guardian1.user], kind="meeting.called", case=world.case)
-        services.notify(recipients=[world.guardian1.user], kind="meeting.changed", case=world.case)
+        services.notify(recipients=[world.guardian1.user], kind="consent.requested", case=world.case)
+        services.notify(recipients=[world.guardian1.user], kind="consent.granted", case=world.case)
     assert len(mailoutbox) <= 2
     assert Notification.objects.filter(email_state=State.SENT).count() == 2
 
@@ -127,7 +127,7 @@ def test_one_email_per_recipient_for_a_batch(world, pushes, mailoutbox, django_c
 def test_preference_decides_the_email(
     world, pushes, mailoutbox, django_capture_on_commit_callbacks, choice, state, mails
 ):
-    services.email_preferences_set(user_id=world.guardian1.user_id, choices={"meeting.called": choice})
+    services.email_preferences_set(user_id=world.guardian1.user_id, choices={"consent.requested": choice})
     _notify(world, [world.guardian1.user], capture=django_capture_on_commit_callbacks)
     assert len(mailoutbox) == mails
     assert Notification.objects.get().email_state == state
@@ -176,11 +176,11 @@ def test_digest_sends_one_summary_with_an_unsubscribe_link(
     world, pushes, mailoutbox, django_capture_on_commit_callbacks
 ):
     services.email_preferences_set(
-        user_id=world.guardian1.user_id, choices={"meeting.called": "digest", "meeting.changed": "digest"}
+        user_id=world.guardian1.user_id, choices={"consent.requested": "digest", "consent.granted": "digest"}
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.notify(recipients=[world.guardian1.user], kind="meeting.called", case=world.case)
-        services.notify(recipients=[world.guardian1.user], kind="meeting.changed", case=world.case)
+        services.notify(recipients=[world.guardian1.user], kind="consent.requested", case=world.case)
+        services.notify(recipients=[world.guardian1.user], kind="consent.granted", case=world.case)
     assert mailoutbox == []
     assert tasks.send_daily_digests() == 1
     assert tasks.send_daily_digests() == 0
@@ -193,7 +193,7 @@ def test_digest_sends_one_summary_with_an_unsubscribe_link(
 
 
 def test_digest_skips_what_was_read(world, pushes, mailoutbox, django_capture_on_commit_callbacks):
-    services.email_preferences_set(user_id=world.guardian1.user_id, choices={"meeting.called": "digest"})
+    services.email_preferences_set(user_id=world.guardian1.user_id, choices={"consent.requested": "digest"})
     _notify(world, [world.guardian1.user], capture=django_capture_on_commit_callbacks)
     services.notifications_mark_all_read(viewer=world.guardian1_viewer)
     assert tasks.send_daily_digests() == 0
@@ -204,7 +204,7 @@ def test_digest_skips_what_was_read(world, pushes, mailoutbox, django_capture_on
 def test_preferences_reject_unknown_values_and_change_nothing(world):
     with pytest.raises(services.PreferenceError):
         services.email_preferences_set(
-            user_id=world.guardian1.user_id, choices={"meeting.called": "digest", "meeting.changed": "hourly"}
+            user_id=world.guardian1.user_id, choices={"consent.requested": "digest", "consent.granted": "hourly"}
         )
     assert EmailPreference.objects.count() == 0
 

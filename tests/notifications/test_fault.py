@@ -76,7 +76,7 @@ with system_scope():
                                category_ids=[InformationCategory.objects.get(code="basic").pk])
         else:
             with transaction.atomic():
-                notify(recipients=[{g1}, {g2}, {coordinator_user}], kind="meeting.changed", case=case,
+                notify(recipients=[{g1}, {g2}, {coordinator_user}], kind="consent.granted", case=case,
                        agency_id={coordination}, target_url="/moten/")
         timings.append(time.monotonic() - started)
 delivery.dispatcher().wait_idle(30)  # a server process lives on; this one exits now

@@ -198,11 +198,14 @@ def _rule(model: type[models.Model], viewer: Viewer) -> Q:
                 )
             )
         )
-    if getattr(model, "CASE_LEVEL", False) or label in {
-        "cases.TeamMember",
-        "cases.ExternalContact",
-        "cases.CoordinatorAppointment",
-    }:
+    if label == "cases.CoordinatorAppointment":
+        # The child's wish in their own words and any reason for deviating from it are for
+        # the agencies that run the collaboration and the family; others see who the
+        # coordinator is on the collaboration itself.
+        if viewer.is_staff:
+            return _managed_case_exists(viewer, "case_id")
+        return _family_link(viewer, "case__child_id")
+    if getattr(model, "CASE_LEVEL", False) or label in {"cases.TeamMember", "cases.ExternalContact"}:
         if viewer.is_staff:
             return _visible_case_exists(viewer, "case_id")
         return _family_link(viewer, "case__child_id")

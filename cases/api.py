@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -34,7 +35,7 @@ class StaffWritesOnly(IsSignedInViewer):
 
 def _case(request: Request, case_uuid: Any) -> Case:
     if not case_uuid:
-        raise ValidationError({"case": ["Ange samverkan (uuid)."]})
+        raise ValidationError({"case": [_("Ange samverkan (uuid).")]})
     return policy.get_or_404(Case, viewer_of(request), uuid=case_uuid)
 
 
@@ -178,7 +179,7 @@ def _agency_id(uuid: Any) -> int | None:
         return None
     agency_id = Agency.objects.filter(uuid=uuid, is_active=True).values_list("pk", flat=True).first()
     if agency_id is None:
-        raise ValidationError({"responsible_agency": ["Okänd verksamhet."]})
+        raise ValidationError({"responsible_agency": [_("Okänd verksamhet.")]})
     return agency_id
 
 
@@ -187,7 +188,7 @@ def _goal_id(case: Case, uuid: Any) -> int | None:
         return None
     goal_id = PlanGoal.objects.filter(case=case, uuid=uuid).values_list("pk", flat=True).first()
     if goal_id is None:
-        raise ValidationError({"goal": ["Målet finns inte."]})
+        raise ValidationError({"goal": [_("Målet finns inte.")]})
     return goal_id
 
 
@@ -251,7 +252,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
                 principal_id = Principal.objects.filter(uuid=principal_uuid).values_list("pk", flat=True).first()
                 if principal_id is None:
-                    raise ValidationError({"overall_principal": ["Okänd huvudman."]})
+                    raise ValidationError({"overall_principal": [_("Okänd huvudman.")]})
             _service(
                 services.plan_update,
                 viewer=viewer_of(request),
@@ -375,7 +376,7 @@ class PlanActionViewSet(
             )
             return Response(PlanActionSerializer(action).data)
         if "status" in fields:
-            raise ValidationError({"status": ["Ändra läget i ett eget anrop."]})
+            raise ValidationError({"status": [_("Ändra läget i ett eget anrop.")]})
         merged = {
             "description": action.description,
             "due_date": action.due_date,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -185,7 +186,7 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             else None
         )
         if ship is None:
-            raise serializers.ValidationError({"party": ["Okänd part."]})
+            raise serializers.ValidationError({"party": [_("Okänd part.")]})
         return services.Party(guardian_id=ship.guardian_id)
 
 

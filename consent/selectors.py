@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from consent import rules
 from consent.models import Consent, ConsentDecision, ConsentGrant, ConsentScope, InformationCategory, MaturityAssessment
@@ -32,15 +33,15 @@ NOBODY = "nobody"
 INACTIVE = "inactive"
 
 STATE_LABELS = {
-    EFFECTIVE: ("Gäller", "ok"),
-    WAITING: ("Väntar på svar", "warn"),
-    REFUSED: ("Nej", "error"),
-    REVOKED: ("Återkallat", "error"),
-    EXPIRED: ("Har gått ut", ""),
-    NOT_STARTED: ("Har inte börjat gälla", "warn"),
-    SUPERSEDED: ("Ersatt av en nyare version", ""),
-    NOBODY: ("Ingen kan samtycka", "error"),
-    INACTIVE: ("Gäller inte för er just nu", "warn"),
+    EFFECTIVE: (gettext_noop("Gäller"), "ok"),
+    WAITING: (gettext_noop("Väntar på svar"), "warn"),
+    REFUSED: (gettext_noop("Nej"), "error"),
+    REVOKED: (gettext_noop("Återkallat"), "error"),
+    EXPIRED: (gettext_noop("Har gått ut"), ""),
+    NOT_STARTED: (gettext_noop("Har inte börjat gälla"), "warn"),
+    SUPERSEDED: (gettext_noop("Ersatt av en nyare version"), ""),
+    NOBODY: (gettext_noop("Ingen kan samtycka"), "error"),
+    INACTIVE: (gettext_noop("Gäller inte för er just nu"), "warn"),
 }
 
 

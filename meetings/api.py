@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -221,13 +222,13 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         agency_uuids = data.pop("agencies")
         agency_ids = list(Agency.objects.filter(uuid__in=agency_uuids).values_list("pk", flat=True))
         if len(agency_ids) != len(set(agency_uuids)):
-            raise ValidationError({"agencies": ["Okänd verksamhet."]})
+            raise ValidationError({"agencies": [_("Okänd verksamhet.")]})
         external_uuids = data.pop("externals")
         external_ids = list(
             ExternalContact.objects.filter(case=case, uuid__in=external_uuids).values_list("pk", flat=True)
         )
         if len(external_ids) != len(set(external_uuids)):
-            raise ValidationError({"externals": ["Okänd extern deltagare."]})
+            raise ValidationError({"externals": [_("Okänd extern deltagare.")]})
         try:
             meeting = services.meeting_call(
                 viewer=viewer, case=case, agency_ids=agency_ids, external_ids=external_ids, **data

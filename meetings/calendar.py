@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def build(
     event.add("dtstart", _utc(meeting.starts_at))
     event.add("dtend", _utc(meeting.ends_at))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("summary", "Inställt: möte i Samverkansportalen" if cancelled else "Möte i Samverkansportalen")
+    event.add("summary", _("Inställt: möte i Samverkansportalen") if cancelled else _("Möte i Samverkansportalen"))
     url = meeting_url(meeting)
     organizer = vCalAddress(organizer_address())
     organizer.params["cn"] = vText("Samverkansportalen")
@@ -121,10 +122,10 @@ def build(
         if where:
             event.add("location", where)
     if audience == EXTERNAL:
-        event.add("description", "Tid och plats för ett samverkansmöte. Svara inte på det här mejlet.")
+        event.add("description", _("Tid och plats för ett samverkansmöte. Svara inte på det här mejlet."))
     else:
         event.add("url", url)
-        event.add("description", f"Logga in i Samverkansportalen för att se mötet: {url}")
+        event.add("description", _("Logga in i Samverkansportalen för att se mötet: %(url)s") % {"url": url})
     for attendee in attendees:
         event.add("attendee", attendee, encode=False)
     event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cases.models import Case, ExternalContact, LifeArea, MappingEntry, Plan, PlanAction, PlanChange, PlanGoal
 from cases.services._common import (
@@ -27,7 +28,7 @@ from consent import policy
 from consent.scoping import Viewer, system_scope
 from portal import audit
 
-PLAN_ONLY_COORDINATOR = "Bara samordnaren kan ändra den gemensamma planen."
+PLAN_ONLY_COORDINATOR = gettext_noop("Bara samordnaren kan ändra den gemensamma planen.")
 
 
 def _require_plan_coordinator(viewer: Viewer, case: Case) -> None:

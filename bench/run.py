@@ -214,6 +214,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "4")))
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--db", default=os.environ.get("BENCH_DB", ""), help="database (default svp_bench_<children>)")
     parser.add_argument("--only", default="", help="comma-separated target names")
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
@@ -221,7 +222,7 @@ def main() -> int:
             log(f"installing {tool} (Debian package)")
             subprocess.run(["apt-get", "install", "-y", "-q", tool], check=True, stdout=subprocess.DEVNULL)
     RESULTS.mkdir(exist_ok=True)
-    db = f"svp_bench_{args.children}"
+    db = args.db or f"svp_bench_{args.children}"
     static_root = RESULTS / "static"
     env = bench_env(db, static_root)
     ensure_database(db, args.children, env, args.reseed)
@@ -235,6 +236,8 @@ def main() -> int:
     layout = Layout(env, args.port, args.workers)
     base = f"http://127.0.0.1:{args.port}"
     passes: list[dict[str, dict[str, float]]] = []
+    load_before = os.getloadavg()
+    log(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
     try:
         layout.start()
         check_pages(base, targets)
@@ -250,6 +253,8 @@ def main() -> int:
             log(f"pass {n + 1}: reference {result['reference']['rps']:.0f} req/s")
     finally:
         layout.stop()
+    load_after = os.getloadavg()
+    log(f"load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
     ref_median = statistics.median(p["reference"]["rps"] for p in passes)
     kept = [p for p in passes if abs(p["reference"]["rps"] - ref_median) <= DRIFT * ref_median] or passes
     rows = []
@@ -284,6 +289,12 @@ def main() -> int:
         "kept_passes": len(kept),
         "gunicorn_workers": args.workers,
         "cpu_count": os.cpu_count(),
+        "database": db,
+        "load_average_before": load_before,
+        "load_average_after": load_after,
+        "reference_rps_per_pass": [round(p["reference"]["rps"]) for p in passes],
+        "seeded": json.loads(marker.read_text()) if (marker := RESULTS / f".seeded-{db}.json").exists() else None,
+        "personas": sessions.get("personas", {}),
         "rows": rows,
         "queries": sessions.get("queries", {}),
     }

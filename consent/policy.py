@@ -288,7 +288,13 @@ def get_or_404(model: type[M], viewer: Viewer, **lookup: Any) -> M:
     try:
         with scope(viewer):
             return model.objects.get(**lookup)  # type: ignore[attr-defined]
-    except (model.DoesNotExist, ValueError, TypeError, ValidationError):  # type: ignore[attr-defined]
+    except model.DoesNotExist:  # type: ignore[attr-defined]
+        # Missing and forbidden answer the same 404; the log (not the viewer) learns which.
+        from portal import accesslog
+
+        accesslog.note_denied(viewer, model, lookup)
+        raise Http404 from None
+    except (ValueError, TypeError, ValidationError):
         raise Http404 from None
 
 
@@ -368,12 +374,20 @@ def _describe(model: type[models.Model], obj: Any, action: str) -> NotedRead | N
         case_id, child_id, author, category = obj.pk, obj.child_id, obj.owner_agency_id, BASIC_CATEGORY
     elif label == "cases.Child":
         child_id, author, category = obj.pk, obj.registered_by_agency_id, BASIC_CATEGORY
+    elif label in {"consent.ConsentScope", "consent.ConsentDecision"}:
+        # Rows of a consent are facts about the collaboration (basic information), not
+        # information of the category they name.
+        category = BASIC_CATEGORY
     elif label == "consent.Consent":
         # A consent is about the collaboration: logged as basic information of the agency
         # that asked for it (a recipient reads it on its basic-category grant).
         author, category = obj.created_by_agency_id, BASIC_CATEGORY
     elif case_id is None:
-        return None  # not tied to one child (memberships, notifications, …)
+        from portal.accesslog import LINKS
+
+        child_id = getattr(obj, "child_id", None)  # guardianships, maturity assessments
+        if child_id is None and label not in LINKS:  # guardians, consent scopes/decisions: resolved by the log
+            return None  # not tied to one child (memberships, notifications, …)
     return NotedRead(
         object_type=label,
         object_id=str(getattr(obj, "uuid", obj.pk)),

@@ -19,7 +19,6 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from consent import policy
 from consent.scoping import Viewer, scope
 from meetings.push import agency_group, meeting_group
 from portal import viewers
@@ -33,12 +32,13 @@ def _resolve(user: Any, session: Any) -> Viewer:
     return viewers.resolve(user, session).viewer
 
 
-def _open_meeting(viewer: Viewer, meeting_uuid: str) -> tuple[int, int] | None:
-    """(meeting id, case id) if the viewer may follow the meeting; logged as a live read."""
+def _open_meeting(viewer: Viewer, meeting_uuid: str, consumer_scope: dict[str, Any]) -> tuple[int, int] | None:
+    """(meeting id, case id) if the viewer may follow the meeting; logged as a live read
+    with the client's address and a websocket request id."""
     from meetings.models import Meeting
+    from portal import accesslog
 
-    with policy.reading(viewer):
-        policy.set_read_action("live")
+    with accesslog.live_reading(viewer, consumer_scope):
         meeting = Meeting.objects.filter(uuid=meeting_uuid).exclude(status=Meeting.Status.CANCELLED).first()
     if meeting is None:
         return None
@@ -73,7 +73,7 @@ class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=FORBIDDEN)
             return
         meeting_uuid = str(self.scope["url_route"]["kwargs"]["meeting_uuid"])
-        found = await database_sync_to_async(_open_meeting)(viewer, meeting_uuid)
+        found = await database_sync_to_async(_open_meeting)(viewer, meeting_uuid, self.scope)
         if found is None:
             await self.close(code=NOT_FOUND)
             return

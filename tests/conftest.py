@@ -32,6 +32,39 @@ def _clean_cache() -> Iterator[None]:
     cache.clear()
 
 
+# Reference data that data migrations create. A transactional test ends with a flush
+# (TRUNCATE) that removes it for every later test in the same worker; put it back.
+REFERENCE_DATA = [
+    ("consent.migrations.0005_category_description_en", "add_categories", "consent", "InformationCategory"),
+    ("portal.migrations.0002_initial_editable_texts", "add_texts", "portal", "EditableText"),
+    ("insights.migrations.0002_initial_categories_and_service_areas", "add", "insights", "GapCategory"),
+    ("directory.migrations.0002_initial_need_kinds", "add", "directory", "NeedKind"),
+]
+
+
+def ensure_reference_data() -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    with system_scope():
+        for module_name, function, app_label, model_name in REFERENCE_DATA:
+            module = import_module(module_name)
+            if model_name is not None and apps.get_model(app_label, model_name)._base_manager.exists():
+                continue
+            getattr(module, function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not names & {"db", "transactional_db", "world", "django_db_reset_sequences"}:
+        return
+    request.getfixturevalue("transactional_db" if marker and marker.kwargs.get("transaction") else "db")
+    ensure_reference_data()
+
+
 @pytest.fixture(autouse=True)
 def _system_scope_for_setup() -> Iterator[None]:
     """Tests set up data freely; requests enter their own viewer's scope in middleware."""

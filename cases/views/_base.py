@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 
@@ -38,7 +39,12 @@ def case_or_404(request: HttpRequest, case_uuid: Any, *, staff_only: bool = True
         raise Http404
     try:
         return selectors.case_get_queryset().get(uuid=case_uuid)
-    except (Case.DoesNotExist, ValueError):
+    except Case.DoesNotExist:
+        from portal import accesslog
+
+        accesslog.note_denied(viewer, Case, {"uuid": case_uuid})
+        raise Http404 from None
+    except (ValueError, ValidationError):
         raise Http404 from None
 
 

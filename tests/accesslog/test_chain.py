@@ -205,9 +205,9 @@ def test_audit_events_are_append_only_on_postgresql(world):
 
 
 @pytest.mark.postgres
-# Real transactions in threads; serialized_rollback restores the data migrations' rows
+# Real transactions in threads; tests/conftest.py restores the data migrations' rows
 # (information categories, texts) that the flush after a transactional test removes.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_appends_never_fork_a_chain():
     errors: list[BaseException] = []
     barrier = threading.Barrier(4)

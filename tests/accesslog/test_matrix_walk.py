@@ -91,10 +91,14 @@ def _expected_basis(mw, role: str, obj) -> tuple[str, int | None, int | None]:  
     author = described.author_agency_id if described else getattr(obj, "author_agency_id", None)
     if author == agency.pk:
         return ("own", None, None)
-    if label == "cases.Child":
-        from cases.models import Case
+    from cases.models import Case
 
+    if label == "cases.Child":
         cases = list(Case.objects.filter(child=obj))
+    elif label == "cases.Guardian":
+        cases = list(Case.objects.filter(child__guardianships__guardian=obj).distinct())
+    elif hasattr(obj, "child_id") and not hasattr(obj, "case_id"):  # guardianships, maturity assessments
+        cases = list(Case.objects.filter(child_id=obj.child_id))
     else:
         case = getattr(obj, "case", None) if label != "cases.Case" else obj
         if case is None and hasattr(obj, "consent"):

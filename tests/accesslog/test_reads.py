@@ -157,8 +157,6 @@ def test_guardian_reads_through_the_policy_are_logged(world):
     from cases.models import Guardian
 
     entries = read(world.viewer(world.school_staff), lambda: list(Guardian.objects.all()), request_id="guardians")
-    if not entries and policy._describe(Guardian, world.guardian1, "view") is None:
-        pytest.xfail("consent.policy._describe drops rows without case_id (change requested from the lead)")
     assert {(e.object_type, e.child_id) for e in entries} == {("cases.Guardian", world.child.pk)}
 
 
@@ -299,27 +297,10 @@ def test_a_page_read_is_logged_with_the_request_id_and_address(world):
     }
 
 
-def _proposed_describe(original):  # type: ignore[no-untyped-def]
-    """consent.policy._describe with the change requested from the lead: rows tied to the
-    child through another row are described too (the log resolves their child)."""
-
-    def describe(model, obj, action):  # type: ignore[no-untyped-def]
-        noted = original(model, obj, action)
-        if noted is not None or getattr(obj, "case_id", None) is not None:
-            return noted
-        child_id = getattr(obj, "child_id", None)
-        if child_id is None and model._meta.label not in accesslog.LINKS:
-            return None
-        return NotedRead(model._meta.label, str(getattr(obj, "uuid", obj.pk)), None, child_id, None, None, action)
-
-    return describe
-
-
-def test_with_the_requested_policy_change_every_family_row_is_logged(world, monkeypatch):
+def test_rows_tied_to_the_child_through_another_row_are_logged(world):
     from cases.models import Guardian, Guardianship
     from consent.models import ConsentDecision, ConsentScope
 
-    monkeypatch.setattr(policy, "_describe", _proposed_describe(policy._describe))
     world.grant([world.health], ["basic"])
 
     def fetch():  # type: ignore[no-untyped-def]
@@ -338,17 +319,7 @@ def test_with_the_requested_policy_change_every_family_row_is_logged(world, monk
     assert {e.basis for e in entries} == {"coordinator"}
 
 
-def test_with_the_requested_policy_change_a_refused_detail_page_is_logged(world, monkeypatch):
-    original = policy.get_or_404
-
-    def get_or_404(model, viewer, **lookup):  # type: ignore[no-untyped-def]
-        try:
-            return original(model, viewer, **lookup)
-        except Exception:
-            accesslog.note_denied(viewer, model, lookup)
-            raise
-
-    monkeypatch.setattr(policy, "get_or_404", get_or_404)
+def test_a_refused_detail_page_is_logged_as_denied(world):
     # Another family's guardian opens Alva's "Vem har tittat?" page (it uses get_or_404).
     response = world.client_for(world.other_guardian.user).get(reverse("accesslog:family", args=[world.child.uuid]))
     assert response.status_code == 404

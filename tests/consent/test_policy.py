@@ -133,7 +133,7 @@ def test_revocation_through_the_real_meetings_hook(world, monkeypatch, django_ca
 
 
 @pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs a second database connection (PostgreSQL)")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_revocation_committed_elsewhere_is_seen_by_the_next_request():
     """No grant is cached in the process: another connection revokes, the next request 404s."""
     from tests.world import build_world
@@ -159,7 +159,7 @@ def test_a_revocation_committed_elsewhere_is_seen_by_the_next_request():
 
 
 @pytest.mark.skipif(not settings.IS_POSTGRES, reason="row locks need PostgreSQL")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_revocation_racing_a_grant_is_never_lost():
     """Guardian 2 grants while guardian 1 revokes, at the same moment in two processes. The
     case-row lock serialises them: the revocation sees the grant and no sharing survives.

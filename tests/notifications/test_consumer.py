@@ -17,7 +17,7 @@ from portal.viewers import ACTING_AS_SESSION_KEY
 
 pytestmark = [
     pytest.mark.asyncio,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("memory_layer"),
 ]
 

@@ -37,7 +37,7 @@ from tests.notifications.support import (
 
 pytestmark = [
     # Real commits, seen by other processes; the migrated data is restored afterwards.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.skipif(not settings.IS_POSTGRES, reason="processes share the test database: needs PostgreSQL"),

@@ -119,7 +119,7 @@ def test_overdue_actions_of_closed_cases_are_not_reminded(world):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     not settings.IS_POSTGRES,
     reason="SQLite has no SELECT … FOR UPDATE SKIP LOCKED (and serialises writers): needs PostgreSQL",

@@ -413,7 +413,7 @@ class SharedItemForm(CaseForm):
 
     def __init__(self, *args: Any, categories: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.choice_field("category").choices = [("", _("Välj"))] + [(str(c.pk), c.name) for c in categories]
+        self.choice_field("category").choices = [("", _("Välj"))] + [(str(c.pk), c.label) for c in categories]
 
 
 class ContactForm(CaseForm):

@@ -53,7 +53,7 @@ class RequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["agencies"].choices = [(str(a.pk), a.name) for a in team]
         self.fields["categories"].queryset = InformationCategory.objects.filter(is_active=True)
-        self.fields["categories"].label_from_instance = lambda c: c.name
+        self.fields["categories"].label_from_instance = lambda c: c.label
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

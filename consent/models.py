@@ -15,6 +15,7 @@ from uuid import uuid4
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from consent.scoping import ScopedManager
@@ -27,6 +28,7 @@ class InformationCategory(models.Model):
     name = models.CharField(_("namn"), max_length=100)
     name_en = models.CharField(_("namn (engelska)"), max_length=100, blank=True)
     description = models.TextField(_("beskrivning i klarspråk"), blank=True)
+    description_en = models.TextField(_("beskrivning i klarspråk (engelska)"), blank=True)
     visible_to_family = models.BooleanField(_("synlig för familjen"), default=True)
     ordering = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
@@ -37,7 +39,20 @@ class InformationCategory(models.Model):
         ordering = ["ordering", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (English when asked for and written)."""
+        return self.name_en if self.name_en and _english() else self.name
+
+    @property
+    def plain_description(self) -> str:
+        return self.description_en if self.description_en and _english() else self.description
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
 
 
 class Consent(models.Model):

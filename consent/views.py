@@ -156,7 +156,7 @@ def _pair_value(agency_id: int, category_id: int) -> str:
 
 
 def _narrow(request: HttpRequest, card: selectors.ConsentCard, template: str, done: str) -> HttpResponse:
-    pairs = [(_pair_value(a.pk, c.pk), f"{a.name}: {c.name}") for a, c in card.pairs]
+    pairs = [(_pair_value(a.pk, c.pk), f"{a.name}: {c.label}") for a, c in card.pairs]
     form = NarrowForm(request.POST or None, pairs=pairs)
     status = 200
     if request.method == "POST":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import get_language
 
 from consent import selectors, services
 from consent.models import ConsentGrant
@@ -27,12 +28,14 @@ def consent_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
     from django.utils import timezone
 
     now = timezone.now()
-    my_categories = list(
+    rows = (
         ConsentGrant.objects.filter(case_id=case.pk, agency_id=viewer.agency_id, starts_at__lte=now, ends_at__gt=now)
         .order_by("category__ordering")
-        .values_list("category__name", flat=True)
+        .values_list("category__name", "category__name_en")
         .distinct()
     )
+    english = (get_language() or "").startswith("en")
+    my_categories = [name_en if english and name_en else name for name, name_en in rows]
     return {
         "cards": selectors.case_cards(viewer, case),
         "manages": services.manages(viewer, case),

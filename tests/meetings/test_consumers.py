@@ -21,20 +21,6 @@ from tests.meetings.conftest import call_meeting
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _information_categories(db):
-    """Transactional tests empty the tables, data migrations included: put them back."""
-    from importlib import import_module
-
-    from consent.models import InformationCategory
-
-    rows = import_module("consent.migrations.0003_initial_information_categories").CATEGORIES
-    for ordering, (code, name, name_en, description) in enumerate(rows):
-        InformationCategory.objects.get_or_create(
-            code=code, defaults={"name": name, "name_en": name_en, "description": description, "ordering": ordering}
-        )
-
-
 @pytest_asyncio.fixture(autouse=True)
 async def _close_connections_of_the_sync_thread():
     yield

@@ -35,7 +35,8 @@ demo: migrate
 ## make run: the portal on http://127.0.0.1:$(PORT) (HTTP + websockets), embedded default.
 run: demo
 	@echo "Samverkansportalen: http://127.0.0.1:$(PORT)/  (demo sign-ins: see README.md; TOTP code: make totp)"
-	@$(BIN)/python manage.py run_embedded_beat & BEAT=$$!; trap 'kill $$BEAT 2>/dev/null' EXIT INT TERM; \
+	@export SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}"; \
+	  $(BIN)/python manage.py run_embedded_beat & BEAT=$$!; trap 'kill $$BEAT 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 totp: $(STAMP)

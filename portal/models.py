@@ -191,6 +191,19 @@ class AccessLogEntry(models.Model):
             models.Index(fields=["actor", "-at"], name="accesslog_actor_at"),
             models.Index(fields=["chain", "-id"], name="accesslog_chain_id"),
             models.Index(fields=["at"], name="accesslog_at"),
+            # The log review's flags, per row shown: a person's reads of distinct children
+            # in the 5 minutes before (burst), and whether they ever wrote about the child
+            # (no role). Partial indexes: a busy person's other entries are not scanned.
+            models.Index(
+                fields=["actor", "at"],
+                condition=models.Q(action__in=["view", "export"], child_id__isnull=False),
+                name="accesslog_actor_reads",
+            ),
+            models.Index(
+                fields=["actor", "child_id"],
+                condition=models.Q(action__in=["create", "update"]),
+                name="accesslog_actor_writes",
+            ),
         ]
         constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="accesslog_chain_seq")]
 

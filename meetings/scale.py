@@ -50,6 +50,7 @@ def seed(county: County) -> dict[str, int]:
         invitations.extend(rows)
     insert(Invitation, invitations)
 
+    notes: list[MinuteNote]
     agenda, preparations, voices, notes, decisions, replies = [], [], [], [], [], []
     for meeting in meetings:
         case = by_case[meeting.case_id]
@@ -74,12 +75,13 @@ def seed(county: County) -> dict[str, int]:
         for k, invitation in enumerate(i for i in rows if i.agency_id and not i.withdrawn_at):
             if not held and (meeting.pk + k) % 2:
                 continue
-            contact = county.contact.get((case.id, invitation.agency_id))
+            agency_id: int = invitation.agency_id  # type: ignore[assignment]  # agency rows only
+            contact = county.contact.get((case.id, agency_id))
             submitted = held or (meeting.pk + k) % 4 == 0
             preparations.append(
                 Preparation(
                     case_id=case.id,
-                    author_agency_id=invitation.agency_id,
+                    author_agency_id=agency_id,
                     created_by_id=contact.user_id if contact else None,
                     created_at=meeting.created_at + timedelta(days=2),
                     meeting_id=meeting.pk,

@@ -90,9 +90,9 @@ def seed(county: County) -> dict[str, int]:
                     )
 
     # Overdue plan actions: reminded once already (the beat's `overdue_actions_schedule`).
-    for _action_id, uuid, case_id, agency_id, due, status in county.actions:
+    for _action_id, uuid, case_id, agency_id, due_date, status in county.actions:
         case = by_case[case_id]
-        if not case.is_open or status not in ("planned", "in_progress") or due >= county.today:
+        if not case.is_open or status not in ("planned", "in_progress") or due_date >= county.today:
             continue
         url = reverse("cases:detail", args=[case.uuid])
         sent = now - timedelta(hours=rng.randint(1, 240))
@@ -102,7 +102,7 @@ def seed(county: County) -> dict[str, int]:
             recipients.add(contact.user_id)
         reminders.append(
             Reminder(
-                key=f"action:{uuid}:overdue:{due.isoformat()}",
+                key=f"action:{uuid}:overdue:{due_date.isoformat()}",
                 kind="action.overdue",
                 due_at=sent,
                 recipient_ids=sorted(recipients),

@@ -46,14 +46,14 @@ FIRST = ["Alva", "Elsa", "Maja", "Vera", "Alice", "Saga", "Noah", "William", "Hu
          "Nora", "Ella", "Leo", "Oscar", "Ali", "Sara", "Ebba", "Melvin", "Ines", "Aya", "Milo", "Astrid"]  # fmt: skip
 LAST = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson",
         "Gustafsson", "Pettersson", "Jonsson", "Hassan", "Mohammed", "Lindberg", "Berg", "Ek", "Falk"]  # fmt: skip
-TITLES = {
+TITLES: dict[str, list[str]] = {
     Agency.Kind.SCHOOL: ["mentor", "rektor", "skolkurator", "specialpedagog", "skolsköterska"],
     Agency.Kind.HEALTHCARE: ["psykolog", "BUP-läkare", "arbetsterapeut", "BVC-sjuksköterska", "logoped"],
     Agency.Kind.SOCIAL: ["handläggare", "familjebehandlare", "socialsekreterare"],
     Agency.Kind.COORDINATION: ["samordnare"],
 }
 # What each kind of recipient agency is asked to see (the coordinating agency: everything).
-CATEGORIES_FOR = {
+CATEGORIES_FOR: dict[str, list[str]] = {
     Agency.Kind.SCHOOL: ["basic", "family", "school", "plan", "minutes", "preparations"],
     Agency.Kind.HEALTHCARE: ["basic", "family", "health", "plan", "minutes", "preparations"],
     Agency.Kind.SOCIAL: ["basic", "family", "social", "plan", "minutes", "preparations"],
@@ -464,7 +464,7 @@ def _consents(county: County) -> None:
     plans: list[tuple[CaseFacts, Consent, str, list[tuple[int, int]], list[tuple[int, int]] | None]] = []
     for case in county.cases:
         state = _pick_state(county)
-        pairs = []
+        pairs: list[tuple[int, int]] = []
         for agency_id in case.team:
             kind = county.agency_kind[agency_id]
             codes = list(cats) if kind == Agency.Kind.COORDINATION else CATEGORIES_FOR[kind]

@@ -137,7 +137,7 @@ def seed(county: County) -> None:
     # The plan's change history: one version per goal and action added.
     changes = []
     versions: dict[int, int] = {}
-    items: list[tuple[int, int, str, Any, str, Any]] = [
+    items: list[tuple[int, int, Any, Any, str, Any]] = [
         (g.case_id, g.author_agency_id, PlanChange.Target.GOAL, g.uuid, g.text, g.created_at) for g in goals
     ] + [
         (a.case_id, a.author_agency_id, PlanChange.Target.ACTION, a.uuid, a.description, a.created_at) for a in actions

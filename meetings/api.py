@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from rest_framework import mixins, serializers, status, viewsets
@@ -20,7 +21,7 @@ from rest_framework.routers import DefaultRouter
 
 from consent import policy
 from meetings import selectors, services
-from meetings.models import Decision, Invitation, Meeting, MinuteNote, Preparation
+from meetings.models import AgendaItem, Decision, Invitation, Meeting, MinuteNote, Preparation
 from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of
 
 # --------------------------------------------------------------------------------------
@@ -210,7 +211,10 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     queryset = Meeting._base_manager.none()  # for the schema only; requests use get_queryset
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return Meeting.objects.select_related("case", "author_agency").prefetch_related("agenda_items")
+        # An explicit queryset: with a bare name Django asks every meeting's related manager
+        # for its (policy-scoped) queryset only to put the prefetched rows in it.
+        agenda = Prefetch("agenda_items", queryset=AgendaItem.objects.all())
+        return Meeting.objects.select_related("case", "author_agency").prefetch_related(agenda)
 
     def create(self, request: Request) -> Response:
         from agencies.models import Agency

@@ -140,9 +140,13 @@ def _bands_for(cases: Iterable[Any]) -> dict[int, list[rules.Band]]:
     return result
 
 
-def build_cards(viewer: Viewer, consents: list[Consent], *, for_family: bool) -> list[ConsentCard]:
+def build_cards(
+    viewer: Viewer, consents: list[Consent], *, for_family: bool, own_grants: set[int] | None = None
+) -> list[ConsentCard]:
     """Cards for consent versions (with `case__child`, `case__owner_agency__principal`
-    selected). A fixed number of queries whatever the number of consents."""
+    selected). A fixed number of queries whatever the number of consents. `own_grants`:
+    the ids of consents that let the staff viewer's agency in now, when the caller has
+    them already (see `active_grants`)."""
     from cases.models import Guardianship
 
     if not consents:
@@ -182,13 +186,14 @@ def build_cards(viewer: Viewer, consents: list[Consent], *, for_family: bool) ->
 
     now = timezone.now()
     today = timezone.localdate()
-    own_grants: set[int] = set()
-    if viewer.is_staff:
-        own_grants = set(
-            ConsentGrant.objects.filter(
-                consent_id__in=ids, agency_id=viewer.agency_id, starts_at__lte=now, ends_at__gt=now
-            ).values_list("consent_id", flat=True)
-        )
+    if own_grants is None:
+        own_grants = set()
+        if viewer.is_staff:
+            own_grants = set(
+                ConsentGrant.objects.filter(
+                    consent_id__in=ids, agency_id=viewer.agency_id, starts_at__lte=now, ends_at__gt=now
+                ).values_list("consent_id", flat=True)
+            )
     cards = []
     for consent in consents:
         case = cases[consent.case_id]
@@ -322,10 +327,34 @@ def waiting_for_me(viewer: Viewer) -> list[ConsentCard]:
     return [card for card in family_cards(viewer) if card.waiting_for_you]
 
 
-def case_cards(viewer: Viewer, case: Any) -> list[ConsentCard]:
+def case_cards(viewer: Viewer, case: Any, *, own_grants: set[int] | None = None) -> list[ConsentCard]:
     """Versions in force of the case's consents the staff viewer may see."""
     consents = list(_consents().filter(newest_versions_q(), case_id=case.pk).order_by("-created_at", "-id"))
-    return build_cards(viewer, consents, for_family=False)
+    return build_cards(viewer, consents, for_family=False, own_grants=own_grants)
+
+
+@dataclass(frozen=True)
+class ActiveGrants:
+    """What the staff viewer's agency may see of one case now: the category names (in
+    display order, in the reader's language) and the consents that give it."""
+
+    category_labels: list[str]
+    consent_ids: set[int]
+
+
+def active_grants(viewer: Viewer, case: Any) -> ActiveGrants:
+    """One query on the grant table for the case page's consent panel and cards."""
+    now = timezone.now()
+    labels: dict[int, str] = {}
+    consent_ids: set[int] = set()
+    for consent_id, category_id, name, name_en in (
+        ConsentGrant.objects.filter(case_id=case.pk, agency_id=viewer.agency_id, starts_at__lte=now, ends_at__gt=now)
+        .order_by("category__ordering", "category_id")
+        .values_list("consent_id", "category_id", "category__name", "category__name_en")
+    ):
+        labels.setdefault(category_id, InformationCategory(name=name, name_en=name_en).label)
+        consent_ids.add(consent_id)
+    return ActiveGrants(category_labels=list(labels.values()), consent_ids=consent_ids)
 
 
 def staff_card(viewer: Viewer, consent: Consent) -> ConsentCard:

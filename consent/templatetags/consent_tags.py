@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.translation import get_language
 
 from consent import selectors, services
-from consent.models import ConsentGrant
 
 register = template.Library()
 
@@ -25,21 +23,11 @@ def consent_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
     viewer = _viewer(context)
     if viewer is None or not viewer.is_staff:
         return {"cards": [], "manages": False, "my_categories": []}
-    from django.utils import timezone
-
-    now = timezone.now()
-    rows = (
-        ConsentGrant.objects.filter(case_id=case.pk, agency_id=viewer.agency_id, starts_at__lte=now, ends_at__gt=now)
-        .order_by("category__ordering")
-        .values_list("category__name", "category__name_en")
-        .distinct()
-    )
-    english = (get_language() or "").startswith("en")
-    my_categories = [name_en if english and name_en else name for name, name_en in rows]
+    grants = selectors.active_grants(viewer, case)
     return {
-        "cards": selectors.case_cards(viewer, case),
+        "cards": selectors.case_cards(viewer, case, own_grants=grants.consent_ids),
         "manages": services.manages(viewer, case),
-        "my_categories": my_categories,
+        "my_categories": grants.category_labels,
     }
 
 

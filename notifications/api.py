@@ -42,6 +42,8 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     serializer_class = NotificationSerializer
     permission_classes = [IsSignedInViewer]
     lookup_field = "uuid"
+    lookup_value_converter = "uuid"
+    queryset = Notification._base_manager.none()  # for the schema only; requests use get_queryset
 
     def get_queryset(self) -> Any:
         return Notification.objects.all()

@@ -16,34 +16,25 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
 import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench-results"
-PY = str(ROOT / ".venv" / "bin" / "python")
+from common import (  # bench/common.py (this folder is on sys.path)
+    PY,
+    RESULTS,
+    ROOT,
+    ensure_database,
+    free_port,
+    pg_base,
+)
+
 TARGET_PER_MINUTE = 10_000
 
 
 def log(message: str) -> None:
     print(f"[reminders] {message}", flush=True)
-
-
-def pg_base() -> str:
-    if os.environ.get("BENCH_PG"):
-        return os.environ["BENCH_PG"].rstrip("/")
-    url = os.environ.get("DATABASE_URL", "")
-    return url.rsplit("/", 1)[0] if url.startswith("postgres") else "postgres://postgres@127.0.0.1:5432"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class SmtpSink:
@@ -117,15 +108,6 @@ def bench_env(db: str, smtp_port: int) -> dict[str, str]:
     )
     env.pop("PYTEST_XDIST_WORKER", None)
     return env
-
-
-def ensure_database(db: str, env: dict[str, str]) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{pg_base()}/postgres", autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db]).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{db}"')
-    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
 
 
 SETUP = """

@@ -34,29 +34,19 @@ import argparse
 import asyncio
 import json
 import os
-import socket
-import statistics
 import subprocess
 import sys
 import time
 import urllib.request
 import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench-results"
-PY = str(ROOT / ".venv" / "bin" / "python")
+from common import PY, RESULTS, ROOT, free_port, percentiles  # bench/common.py (this folder is on sys.path)
+
 TARGET_P99_MS = 250.0
 
 
 def log(message: str) -> None:
     print(f"[revocation] {message}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def bench_env(database_url: str, prefix: str) -> dict[str, str]:
@@ -215,25 +205,6 @@ for line in sys.stdin:
     print(f"REVOKED {{line.strip()}} {{started}} {{marks['commit']}} {{done}}", flush=True)
 print("DONE", flush=True)
 """
-
-
-def percentiles(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"n": 0}
-    ordered = sorted(values)
-
-    def pct(p: float) -> float:
-        index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
-        return round(ordered[index] * 1000, 2)
-
-    return {
-        "n": len(ordered),
-        "p50_ms": pct(50),
-        "p95_ms": pct(95),
-        "p99_ms": pct(99),
-        "max_ms": round(ordered[-1] * 1000, 2),
-        "mean_ms": round(statistics.fmean(ordered) * 1000, 2),
-    }
 
 
 class Room:

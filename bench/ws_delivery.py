@@ -21,18 +21,22 @@ import json
 import os
 import random
 import resource
-import socket
-import statistics
 import subprocess
 import sys
 import time
 import urllib.request
 import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench-results"
-PY = str(ROOT / ".venv" / "bin" / "python")
+from common import (  # bench/common.py (this folder is on sys.path)
+    PY,
+    RESULTS,
+    ROOT,
+    ensure_database,
+    free_port,
+    percentiles,
+    pg_base,
+)
+
 UVICORN = [
     PY,
     "-m",
@@ -48,19 +52,6 @@ UVICORN = [
 
 def log(message: str) -> None:
     print(f"[ws_delivery] {message}", flush=True)
-
-
-def pg_base() -> str:
-    if os.environ.get("BENCH_PG"):
-        return os.environ["BENCH_PG"].rstrip("/")
-    url = os.environ.get("DATABASE_URL", "")
-    return url.rsplit("/", 1)[0] if url.startswith("postgres") else "postgres://postgres@127.0.0.1:5432"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def bench_env(db: str, prefix: str) -> dict[str, str]:
@@ -81,15 +72,6 @@ def bench_env(db: str, prefix: str) -> dict[str, str]:
     )
     env.pop("PYTEST_XDIST_WORKER", None)
     return env
-
-
-def ensure_database(db: str, env: dict[str, str]) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{pg_base()}/postgres", autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db]).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{db}"')
-    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
 
 
 SETUP = """
@@ -155,25 +137,6 @@ for n in range({warmup} + {sends}):
 delivery.dispatcher().stop(10)
 print("DONE", flush=True)
 """
-
-
-def percentiles(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"n": 0}
-    ordered = sorted(values)
-
-    def pct(p: float) -> float:
-        index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
-        return round(ordered[index] * 1000, 2)
-
-    return {
-        "n": len(ordered),
-        "p50_ms": pct(50),
-        "p95_ms": pct(95),
-        "p99_ms": pct(99),
-        "max_ms": round(ordered[-1] * 1000, 2),
-        "mean_ms": round(statistics.fmean(ordered) * 1000, 2),
-    }
 
 
 class Clients:

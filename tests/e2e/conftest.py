@@ -150,6 +150,9 @@ def server() -> Iterator[Server]:
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(mail_dir),
             "PYTHONUNBUFFERED": "1",
+            # Lena signs in four times within a minute across the browser tests (the real
+            # limits are tripped by tests/portal and tests/consent).
+            "AUTH_RATE_LIMIT_FACTOR": "20",
         }
     )
     pg = _pg_url()

@@ -55,3 +55,26 @@ def percentiles(values: list[float]) -> dict[str, float]:
         "max_ms": round(ordered[-1] * 1000, 2),
         "mean_ms": round(statistics.fmean(ordered) * 1000, 2),
     }
+
+
+def production_env(database_url: str, prefix: str, **extra: str) -> dict[str, str]:
+    """The environment of a benchmark process: production settings (DEBUG off) on the given
+    database and Redis, a channel prefix of its own, test-only variables removed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_TESTING", "DJANGO_ALLOW_ASYNC"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DJANGO_DEBUG="false",
+        SECRET_KEY=env.get("SECRET_KEY") or "bench-" + "x" * 60,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=database_url,
+        REDIS_URL=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/3",
+        CHANNEL_PREFIX=prefix,
+        SECURE_SSL_REDIRECT="false",
+        SECURE_HSTS_SECONDS="0",
+        LOG_LEVEL="WARNING",
+        DB_CONN_MAX_AGE="600",
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
+    env.pop("PYTEST_XDIST_WORKER", None)
+    return env

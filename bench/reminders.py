@@ -21,13 +21,14 @@ import sys
 import threading
 import uuid
 
-from common import (  # bench/common.py (this folder is on sys.path)
+from common import (
     PY,
     RESULTS,
     ROOT,
     ensure_database,
     free_port,
     pg_base,
+    production_env,  # bench/common.py (this folder is on sys.path)
 )
 
 TARGET_PER_MINUTE = 10_000
@@ -88,26 +89,13 @@ class SmtpSink:
 
 
 def bench_env(db: str, smtp_port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_TESTING", "DJANGO_ALLOW_ASYNC"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
-        DJANGO_DEBUG="false",
-        SECRET_KEY=env.get("SECRET_KEY") or "bench-" + "x" * 60,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=f"{pg_base()}/{db}",
-        REDIS_URL=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/3",
-        CHANNEL_PREFIX=f"benchrem{uuid.uuid4().hex[:6]}",
-        SECURE_SSL_REDIRECT="false",
-        SECURE_HSTS_SECONDS="0",
-        LOG_LEVEL="WARNING",
-        DB_CONN_MAX_AGE="600",
+    return production_env(
+        f"{pg_base()}/{db}",
+        f"benchrem{uuid.uuid4().hex[:6]}",
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=str(smtp_port),
-        PYTHONUNBUFFERED="1",
     )
-    env.pop("PYTEST_XDIST_WORKER", None)
-    return env
 
 
 SETUP = """

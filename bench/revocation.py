@@ -40,7 +40,14 @@ import time
 import urllib.request
 import uuid
 
-from common import PY, RESULTS, ROOT, free_port, percentiles  # bench/common.py (this folder is on sys.path)
+from common import (  # bench/common.py (this folder is on sys.path)
+    PY,
+    RESULTS,
+    ROOT,
+    free_port,
+    percentiles,
+    production_env,
+)
 
 TARGET_P99_MS = 250.0
 
@@ -50,27 +57,9 @@ def log(message: str) -> None:
 
 
 def bench_env(database_url: str, prefix: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_TESTING", "DJANGO_ALLOW_ASYNC"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
-        DJANGO_DEBUG="false",
-        SECRET_KEY=env.get("SECRET_KEY") or "bench-" + "x" * 60,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=database_url,
-        REDIS_URL=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/3",
-        CHANNEL_PREFIX=prefix,
-        SECURE_SSL_REDIRECT="false",
-        SECURE_HSTS_SECONDS="0",
-        LOG_LEVEL="WARNING",
-        DB_CONN_MAX_AGE="600",
-        PYTHONUNBUFFERED="1",
-    )
-    env.pop("PYTEST_XDIST_WORKER", None)
-    return env
+    return production_env(database_url, prefix)
 
 
-# Runs in `manage.py shell`: find N (consent, guardian, agency, meeting) where the
-# guardian's revocation ends the agency's access, and sign in a staff member of it.
 SETUP = """
 import json
 from datetime import timedelta

@@ -27,7 +27,7 @@ import time
 import urllib.request
 import uuid
 
-from common import (  # bench/common.py (this folder is on sys.path)
+from common import (
     PY,
     RESULTS,
     ROOT,
@@ -35,6 +35,7 @@ from common import (  # bench/common.py (this folder is on sys.path)
     free_port,
     percentiles,
     pg_base,
+    production_env,  # bench/common.py (this folder is on sys.path)
 )
 
 UVICORN = [
@@ -55,23 +56,7 @@ def log(message: str) -> None:
 
 
 def bench_env(db: str, prefix: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_TESTING", "DJANGO_ALLOW_ASYNC"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
-        DJANGO_DEBUG="false",
-        SECRET_KEY=env.get("SECRET_KEY") or "bench-" + "x" * 60,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=f"{pg_base()}/{db}",
-        REDIS_URL=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/3",
-        CHANNEL_PREFIX=prefix,
-        SECURE_SSL_REDIRECT="false",
-        SECURE_HSTS_SECONDS="0",
-        LOG_LEVEL="WARNING",
-        DB_CONN_MAX_AGE="600",
-        PYTHONUNBUFFERED="1",
-    )
-    env.pop("PYTEST_XDIST_WORKER", None)
-    return env
+    return production_env(f"{pg_base()}/{db}", prefix)
 
 
 SETUP = """

@@ -48,7 +48,9 @@ SMALL, LARGE = 2, 8  # items of each kind added before the two counts
 BUDGET = {
     "caseload": 17,
     "case_coordinator": 31,
-    "case_consent": 30,
+    # The consent cards read the named agencies and categories once each instead of joining
+    # them onto every recipient × category row (api_consents: 78.8 -> 54.3 ms CPU).
+    "case_consent": 31,
     "meeting_coordinator": 23,
     "meeting_consent": 19,
     "family_home": 22,

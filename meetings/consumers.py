@@ -116,4 +116,7 @@ class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": event["part"]})
 
     async def access_revoked(self, event: dict[str, Any]) -> None:
-        await self._leave()
+        # The agency lost consent on the case; whether this socket may still follow the
+        # meeting is the policy's answer, read fresh (a coordinating agency that wrote the
+        # meeting keeps it, as its pages do).
+        await self._still_allowed()

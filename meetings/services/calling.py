@@ -588,11 +588,13 @@ def access_lost(*, case_id: int, agency_ids: list[int]) -> None:
     agency_ids = sorted(set(agency_ids))
     if not agency_ids:
         return
+    # Close first: the revocation has committed, and withdrawing (locks, sequence, audit,
+    # reminders, notifications) takes tens of milliseconds the open sockets need not wait.
+    push.access_revoked(case_id, agency_ids)
     try:
         _withdraw_for_lost_access(case_id, agency_ids)
     except Exception:  # the consumers re-check on every message; log and carry on
         logger.exception("withdrawing invitations of agencies %s on case %s failed", agency_ids, case_id)
-    push.access_revoked(case_id, agency_ids)
 
 
 def _withdraw_for_lost_access(case_id: int, agency_ids: list[int]) -> None:

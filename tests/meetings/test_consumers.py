@@ -87,8 +87,11 @@ async def test_revoked_participant_leaves_the_room_within_a_second(live):
     elapsed = time.monotonic() - started
     print(f"revoked participant closed after {elapsed:.3f} s")
     assert elapsed < 1.5
-    # The coordinator's agency wrote the meeting: it stays, and sees the attendance change.
+    # The coordinator's agency wrote the meeting: it stays, and sees the attendance change
+    # (it lost consent on the case too, and was told so: the policy keeps it in the room).
     assert await coordinator.receive_json_from(timeout=5) == {"type": "attendance"}
+    await coordinator.send_json_to({"type": "ping"})
+    assert await coordinator.receive_json_from(timeout=5) == {"type": "pong"}
     await coordinator.disconnect()
 
 

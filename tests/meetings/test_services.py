@@ -404,6 +404,30 @@ def test_access_lost_withdraws_invitations_and_cancels_reminders(
     assert AuditEvent.objects.filter(action="meeting.invitation_withdrawn").count() == 2
 
 
+def test_access_lost_closes_live_connections_before_withdrawing(
+    consented, meeting, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The sockets are told first; the withdrawal (locks, audit, reminders, notifications)
+    follows, and still happens when the push finds no channel layer."""
+    from meetings import push
+
+    seen = []
+    monkeypatch.setattr(
+        push,
+        "access_revoked",
+        lambda case_id, agency_ids: seen.append(
+            (case_id, agency_ids, [i.withdrawn_at for i in invitations(meeting) if i.agency_id])
+        ),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        consented.decide(consented.extras["consent"], consented.guardian1, "revoked")
+    assert len(seen) == 1
+    case_id, agency_ids, withdrawn_at_push = seen[0]
+    assert case_id == consented.case.pk and consented.school.pk in agency_ids
+    assert withdrawn_at_push and all(at is None for at in withdrawn_at_push)
+    assert all(i.withdrawn_at is not None for i in invitations(meeting) if i.agency_id)
+
+
 def test_withdrawn_agency_cannot_be_invited_again_without_consent(
     consented, meeting, django_capture_on_commit_callbacks
 ):

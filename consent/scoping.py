@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 
 if TYPE_CHECKING:
+    from agencies.models import Membership
     from portal.models import User
 
 
@@ -48,6 +49,9 @@ class Viewer:
     role: str = ""
     membership_id: int | None = None
     user: User | None = field(default=None, compare=False, repr=False)
+    # The acting membership with its agency, when the resolver has it loaded (the access
+    # log takes the agency's name and the title from it instead of a query).
+    membership: Membership | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_system(self) -> bool:

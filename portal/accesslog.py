@@ -121,7 +121,10 @@ class Actor:
 def _actor(viewer: Viewer) -> Actor:
     name = viewer.user.full_name if viewer.user is not None else ""
     agency_name = title = ""
-    if viewer.is_staff and viewer.membership_id is not None:
+    membership = viewer.membership
+    if viewer.is_staff and membership is not None and membership.pk == viewer.membership_id:
+        agency_name, title = membership.agency.name, membership.title
+    elif viewer.is_staff and viewer.membership_id is not None:
         from agencies.models import Membership
 
         row = (

@@ -69,6 +69,7 @@ def resolve(user: Any, session: Any, *, membership_id: int | None = None) -> Res
                 role=chosen.role,
                 membership_id=chosen.pk,
                 user=user,
+                membership=chosen,
             )
             return Resolution(viewer=viewer, memberships=memberships)
     role = _family_role(user)

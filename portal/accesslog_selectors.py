@@ -16,8 +16,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import ExtractHour
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    Expression,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+    Window,
+)
+from django.db.models.functions import ExtractHour, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -79,7 +93,11 @@ class Page:
 
 
 def _page(queryset: QuerySet[AccessLogEntry], cursor: Cursor | None, size: int) -> Page:
-    rows = list(_after(queryset.order_by("-at", "-id"), cursor)[: size + 1])
+    return _cut(list(_after(queryset.order_by("-at", "-id"), cursor)[: size + 1]), size)
+
+
+def _cut(rows: list[AccessLogEntry], size: int) -> Page:
+    """`size` + 1 rows, newest first, to a page (the extra row says there are more)."""
     more = len(rows) > size
     rows = rows[:size]
     next_cursor = Cursor(rows[-1].at, rows[-1].pk).encode() if more and rows else None
@@ -288,31 +306,43 @@ def _burst_children() -> Subquery:
     return Subquery(window[:1])
 
 
-def _flagged(queryset: QuerySet[AccessLogEntry]) -> QuerySet[AccessLogEntry]:
+def _flag_conditions() -> dict[str, Q]:
+    """Each flag as a condition on an entry, over the aliases `local_hour` and
+    `burst_children`. Cheap ones first: in "unusual only" the database stops at the first
+    that holds."""
     reading = Q(action__in=READ_ACTIONS)
-    queryset = queryset.annotate(
-        local_hour=ExtractHour("at", tzinfo=STOCKHOLM),
-        burst_children=_burst_children(),
-    )
-    return queryset.annotate(
-        flag_night=ExpressionWrapper(
-            reading & (Q(local_hour__gte=NIGHT_FROM_HOUR) | Q(local_hour__lt=NIGHT_UNTIL_HOUR)),
-            output_field=BooleanField(),
-        ),
-        flag_no_role=ExpressionWrapper(
-            reading & Q(child_id__isnull=False) & Q(agency__isnull=False) & ~_role_exists(),
-            output_field=BooleanField(),
-        ),
-        flag_burst=ExpressionWrapper(reading & Q(burst_children__gt=BURST_CHILDREN), output_field=BooleanField()),
-        flag_no_basis=ExpressionWrapper(
-            Q(basis=AccessLogEntry.Basis.NONE) | Q(outcome=AccessLogEntry.Outcome.DENIED),
-            output_field=BooleanField(),
-        ),
+    return {
+        "flag_no_basis": Q(basis=AccessLogEntry.Basis.NONE) | Q(outcome=AccessLogEntry.Outcome.DENIED),
+        "flag_night": reading & (Q(local_hour__gte=NIGHT_FROM_HOUR) | Q(local_hour__lt=NIGHT_UNTIL_HOUR)),
+        "flag_no_role": reading & Q(child_id__isnull=False) & Q(agency__isnull=False) & ~_role_exists(),
+        "flag_burst": reading & Q(burst_children__gt=BURST_CHILDREN),
+    }
+
+
+def _flagged(queryset: QuerySet[AccessLogEntry], burst_children: Expression | None = None) -> QuerySet[AccessLogEntry]:
+    """Each row with its flags. The burst count is selected once (`burst_children`, by
+    default the subquery); `flags_of` derives the burst flag from it rather than running
+    the subquery a second time."""
+    conditions = _flag_conditions()
+    del conditions["flag_burst"]
+    return queryset.alias(local_hour=ExtractHour("at", tzinfo=STOCKHOLM)).annotate(
+        burst_children=burst_children if burst_children is not None else _burst_children(),
+        **{name: ExpressionWrapper(condition, output_field=BooleanField()) for name, condition in conditions.items()},
     )
 
 
-def review_queryset(viewer: Viewer, filters: ReviewFilter) -> QuerySet[AccessLogEntry]:
-    """The admin's agency's entries matching `filters`, annotated with the flags."""
+def _unusual(queryset: QuerySet[AccessLogEntry]) -> QuerySet[AccessLogEntry]:
+    """Only the rows with at least one flag: the flags in the WHERE clause, not selected."""
+    either = Q()
+    for condition in _flag_conditions().values():
+        either |= condition
+    return queryset.alias(local_hour=ExtractHour("at", tzinfo=STOCKHOLM), burst_children=_burst_children()).filter(
+        either
+    )
+
+
+def _matching(viewer: Viewer, filters: ReviewFilter) -> QuerySet[AccessLogEntry]:
+    """The admin's agency's entries matching `filters`, without the flags."""
     if not viewer.is_agency_admin:
         return AccessLogEntry.objects.none()
     queryset = AccessLogEntry.objects.all()
@@ -328,23 +358,51 @@ def review_queryset(viewer: Viewer, filters: ReviewFilter) -> QuerySet[AccessLog
         queryset = queryset.filter(at__lt=end)
     if filters.action:
         queryset = queryset.filter(action=filters.action)
-    queryset = _flagged(queryset)
     if filters.unusual_only:
-        queryset = queryset.filter(
-            Q(flag_night=True) | Q(flag_no_role=True) | Q(flag_burst=True) | Q(flag_no_basis=True)
-        )
+        queryset = _unusual(queryset)
     return queryset
 
 
+def review_queryset(viewer: Viewer, filters: ReviewFilter) -> QuerySet[AccessLogEntry]:
+    """The admin's agency's entries matching `filters`, every row with its flags (the CSV
+    export: all rows are read anyway)."""
+    return _flagged(_matching(viewer, filters))
+
+
 def review_page(viewer: Viewer, filters: ReviewFilter, *, cursor: Cursor | None, size: int = PAGE_SIZE) -> Page:
-    return _page(review_queryset(viewer, filters), cursor, size)
+    """One page of the review, its rows with their flags.
+
+    The flags are correlated subqueries. Computed in the query that finds the page, they
+    would be planned for every matching row (PostgreSQL then hashes whole tables for the
+    "no role" test); so one statement finds the page's ids first (keyset, `size` + 1 rows;
+    in "unusual only" with the flags in its WHERE clause) and computes the flags for those
+    rows only. The burst count depends only on the person and the time, which all the
+    reads of one request share: it is counted for the first row of each such group and
+    copied to the others (an export of the log is thousands of entries at one time).
+    """
+    matching = _matching(viewer, filters)
+    ids = _after(matching.order_by("-at", "-id"), cursor).values("pk")[: size + 1]
+    page = AccessLogEntry.objects.filter(pk__in=ids).annotate(
+        nth_of_group=Window(RowNumber(), partition_by=[F("actor_id"), F("at")], order_by=F("id").desc())
+    )
+    first_counted = Case(When(nth_of_group=1, then=_burst_children()))
+    rows = list(_flagged(page, first_counted).order_by("-at", "-id"))
+    counts = {(e.actor_id, e.at): e.burst_children for e in rows if e.nth_of_group == 1}  # type: ignore[attr-defined]
+    for entry in rows:
+        entry.burst_children = counts[entry.actor_id, entry.at]  # type: ignore[attr-defined]
+    return _cut(rows, size)
+
+
+def _is_burst(entry: AccessLogEntry) -> bool:
+    burst_children = getattr(entry, "burst_children", None) or 0
+    return entry.action in READ_ACTIONS and burst_children > BURST_CHILDREN
 
 
 def flags_of(entry: AccessLogEntry) -> list[str]:
     flags = []
     if getattr(entry, "flag_no_role", False):
         flags.append(_("ingen aktiv roll för barnet"))
-    if getattr(entry, "flag_burst", False):
+    if _is_burst(entry):
         flags.append(
             ngettext(
                 "många barn på kort tid (%(n)d barn på 5 min)",

@@ -15,6 +15,7 @@ from django.db.models import Count, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
@@ -236,10 +237,10 @@ class ReviewForm(forms.Form):
 def _staff_choices() -> list[tuple[str, str, int]]:
     from agencies.models import Membership
 
-    return [
-        (str(m.uuid), f"{m.user.full_name}" + (f" ({m.title})" if m.title else ""), m.user_id)
-        for m in Membership.objects.select_related("user").order_by("user__full_name")
-    ]
+    # Plain values: the agency's staff are 100+ people, and model instances for each
+    # membership and user are most of this function's cost.
+    rows = Membership.objects.order_by("user__full_name").values_list("uuid", "user__full_name", "title", "user_id")
+    return [(str(uuid), name + (f" ({title})" if title else ""), user_id) for uuid, name, title, user_id in rows]
 
 
 def _review_form(request: HttpRequest) -> ReviewForm:
@@ -261,10 +262,15 @@ def review(request: HttpRequest) -> HttpResponse:
     else:
         status = 400
     names = selectors.children_named(viewer, (e.child_id for e in entries))
+    # The choices' labels once per page, not per row (`get_FOO_display` rebuilds its map).
+    actions = {value: str(label) for value, label in AccessLogEntry.Action.choices}
+    bases = {value: str(label) for value, label in AccessLogEntry.Basis.choices}
     rows = [
         {
             "entry": e,
             "child": names.get(e.child_id) if e.child_id else None,
+            "action": capfirst(actions.get(e.action, e.action)),
+            "basis": capfirst(bases.get(e.basis, e.basis)),
             "what": selectors.thing_words(e.object_type, e.count),
             "flags": selectors.flags_of(e),
         }

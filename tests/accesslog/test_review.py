@@ -137,6 +137,80 @@ def test_unusual_access_is_flagged(world):
     assert "Natt Person" in html and "Snabb Person" in html and "Roll Person" not in html
 
 
+def _flags_by_name(html: str) -> dict[str, list[str]]:
+    """Each shown row's badges, by the person's name (the tests give every entry its own),
+    leaving out the admin's own reads of the page (logged too)."""
+    shown = {}
+    for row in html.split("<tr")[2:]:
+        name = re.search(r"</time></td>\s*<td>([^<]+)", row)
+        if name and name.group(1) != "Harald Admin":
+            shown[name.group(1)] = re.findall(r'<span class="badge badge--warn">([^<]*)</span>', row)
+    return shown
+
+
+def test_flags_are_the_same_on_the_page_in_unusual_only_and_in_the_csv(world):
+    # The page computes the flags for its own rows, "unusual only" filters on them in the
+    # query, the CSV computes them per row: all three must agree.
+    night = DAY.replace(hour=23, minute=30)
+    health_read(world, "Natt", at=night)
+    # The coordinator has a role for the child, in the daytime: flagged for the basis only.
+    role = world.coordinator.user_id
+    health_read(world, "Nekad", actor_id=role, outcome="denied", basis="none")
+    health_read(world, "Utan grund", actor_id=role, basis="none")
+    health_read(world, "Roll", actor_id=role)
+    # A burst over five minutes, one read every 20 seconds, on children the person has no
+    # role for: the eleventh is the burst.
+    for n in range(11):
+        health_read(
+            world,
+            f"Snabb {n:02d}",
+            actor_id=world.health_admin.user_id,
+            at=DAY + timedelta(seconds=20 * n),
+            child_id=10_000 + n,
+        )
+    # One request reading twelve children at once (an export) and writing in one of them:
+    # the reads are one burst of 12; the write is never unusual.
+    export = DAY + timedelta(hours=2)
+    for n in range(12):
+        health_read(
+            world,
+            f"Export {n:02d}",
+            actor_id=world.school_staff.user_id,
+            at=export,
+            action="export",
+            child_id=20_000 + n,
+            request_id="export",
+        )
+    health_read(
+        world,
+        "Skriver",
+        actor_id=world.school_staff.user_id,
+        at=export,
+        action="update",
+        child_id=20_000,
+        request_id="export",
+    )
+
+    page = _flags_by_name(review(world).content.decode())
+    unusual = _flags_by_name(review(world, unusual="on").content.decode())
+
+    assert page["Natt"] == ["ingen aktiv roll för barnet", "nattetid"]
+    assert page["Nekad"] == ["nekad"]
+    assert page["Utan grund"] == ["ingen grund registrerad"]
+    assert page["Roll"] == [] and page["Skriver"] == []
+    assert page["Snabb 10"] == ["ingen aktiv roll för barnet", "många barn på kort tid (11 barn på 5 min)"]
+    assert page["Snabb 09"] == ["ingen aktiv roll för barnet"]
+    for n in range(12):
+        assert "många barn på kort tid (12 barn på 5 min)" in page[f"Export {n:02d}"]
+    assert unusual == {name: flags for name, flags in page.items() if flags}
+
+    client = world.client_for(world.health_admin)
+    response = client.get(reverse("accesslog:review_csv"), {"since": "2026-03-10", "until": "2026-03-10"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    csv_flags = {r["personal"]: r["avvikelser"] for r in csv.DictReader(io.StringIO(text))}
+    assert csv_flags == {name: "; ".join(flags) for name, flags in page.items()}
+
+
 def test_team_contact_has_a_role(world):
     TeamMember.objects.filter(case=world.case, agency=world.health).update(contact=world.health_staff)
     health_read(world, "Hanna Hälsa")

@@ -144,6 +144,9 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    # Short OLTP queries: PostgreSQL's JIT only ever compiled the access-log review's
+    # "unusual only" query, 127 -> 77 ms per page with JIT off (county, in-process).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 else:
     DATABASES = {
         "default": {

@@ -8,8 +8,9 @@ in a staff member of that agency and opens their meeting-room websocket
 All N sockets stay open together. Then, one at a time, another process revokes the
 consent as the guardian does in the portal (`consent.services.decision_record`, method
 portal): the grant index is rebuilt in the transaction, and after commit
-`meetings.services.access_lost` withdraws the agency's invitations and pushes
-`access.revoked` to the case-agency group, whose consumers say `closed` and close 4403.
+`meetings.services.access_lost` pushes `access.revoked` to the case-agency group, whose
+consumers ask the policy, say `closed` and close 4403, and then withdraws the agency's
+invitations.
 
 The first --warmup revocations (default 3) are done but not counted, as the other
 benchmarks do. Measured on the system-wide monotonic clock:
@@ -17,9 +18,9 @@ benchmarks do. Measured on the system-wide monotonic clock:
 * commit → closed:  the revocation's commit → the close frame (4403) at the client;
 * revoke → closed:  the start of the guardian's revocation (lock, decision, grant rebuild,
                     access log, commit) → the close frame;
-* commit → pushed:  the commit → the push handed to Redis (invitations withdrawn,
-                    cancellation notifications written) — the part spent in the revoking
-                    process after commit.
+* commit → pushed:  the commit → the revoking process done with its after-commit work
+                    (push handed to Redis, then invitations withdrawn and cancellation
+                    notifications written).
 
 Every other socket must stay open until its own revocation (counted as collateral if
 not). Each run uses up N collaborations of the county (their consent stays revoked).

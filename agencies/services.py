@@ -152,9 +152,11 @@ def acting_agency_switch(*, request: HttpRequest, membership_id: int) -> Members
 
 def api_token_issue(*, viewer: Viewer, name: str) -> tuple[object, str]:
     """A personal API key bound to the viewer's current membership. The raw key is
-    returned once and never stored."""
+    returned once and never stored. ServiceError for a viewer acting for no membership."""
     from portal.models import ApiToken
 
+    if not viewer.is_staff or viewer.membership_id is None:
+        raise ServiceError(_("Du har ingen sådan roll."))
     with transaction.atomic():
         token, raw = ApiToken.issue(membership_id=viewer.membership_id, name=name)
         audit.record(viewer=viewer, action="api_token.issued", obj=token)
@@ -165,6 +167,8 @@ def api_token_revoke(*, viewer: Viewer, token_uuid: str) -> bool:
     """Revoke one of the viewer's own keys. False when there is no such key of theirs."""
     from portal.models import ApiToken
 
+    if viewer.membership_id is None:
+        return False
     with transaction.atomic():
         updated = ApiToken.objects.filter(
             uuid=token_uuid, membership_id=viewer.membership_id, revoked_at__isnull=True

@@ -13,6 +13,19 @@ from django.utils.translation import gettext_lazy as _
 from consent.models import ConsentDecision, InformationCategory, MaturityAssessment
 
 
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
+class CategoryChoiceField(forms.ModelMultipleChoiceField):
+    """Information categories shown by their label in the reader's language."""
+
+    def label_from_instance(self, obj: InformationCategory) -> str:
+        return obj.label
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -28,7 +41,7 @@ class RequestForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Bara verksamheter som är med i samverkan kan väljas."),
     )
-    categories = forms.ModelMultipleChoiceField(
+    categories = CategoryChoiceField(
         label=_("Vilka sorters uppgifter?"),
         queryset=InformationCategory.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -51,12 +64,13 @@ class RequestForm(forms.Form):
             {"valid_from": today, "valid_until": today + relativedelta(months=months) - timedelta(days=1)},
         )
         super().__init__(*args, **kwargs)
-        self.fields["agencies"].choices = [(str(a.pk), a.name) for a in team]
-        self.fields["categories"].queryset = InformationCategory.objects.filter(is_active=True)
-        self.fields["categories"].label_from_instance = lambda c: c.label
+        _choice_field(self, "agencies").choices = [(str(a.pk), a.name) for a in team]
+        categories = self.fields["categories"]
+        assert isinstance(categories, forms.ModelMultipleChoiceField)
+        categories.queryset = InformationCategory.objects.filter(is_active=True)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start: date | None = data.get("valid_from")
         end: date | None = data.get("valid_until")
         if start and end and end < start:
@@ -99,11 +113,11 @@ class RecordForm(forms.Form):
 
     def __init__(self, *args: Any, parties: list[tuple[str, str]], staff: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["party"].choices = parties
-        self.fields["oral_to"].choices = [("", _("Välj person")), *staff]
+        _choice_field(self, "party").choices = parties
+        _choice_field(self, "oral_to").choices = [("", _("Välj person")), *staff]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("method") == ConsentDecision.Method.ORAL and not data.get("oral_to"):
             self.add_error("oral_to", _("Ange vem i personalen som tog emot det muntliga svaret."))
         return data
@@ -117,7 +131,7 @@ class NarrowForm(forms.Form):
     def __init__(self, *args: Any, pairs: list[tuple[str, str]], **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"keep": [value for value, _label in pairs]})
         super().__init__(*args, **kwargs)
-        self.fields["keep"].choices = pairs
+        _choice_field(self, "keep").choices = pairs
 
 
 class CodeForm(forms.Form):

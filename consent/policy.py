@@ -46,6 +46,7 @@ def _grants(viewer: Viewer, case_ref: str, category: Q) -> Exists:
     """An effective grant for the viewer's agency on the outer row's case."""
     from consent.models import ConsentGrant
 
+    assert viewer.agency_id is not None  # only staff viewers ask, and they always have one
     now = timezone.now()
     return Exists(
         ConsentGrant._base_manager.filter(
@@ -62,6 +63,7 @@ def _family_link(viewer: Viewer, child_ref: str) -> Q:
     """The outer row's child is the viewer's own child (custodial guardian) or the viewer."""
     from cases.models import Child, Guardianship
 
+    assert viewer.user_id is not None  # only family viewers ask, and they always have one
     if viewer.role == "child":
         return Q(Exists(Child._base_manager.filter(pk=OuterRef(child_ref), user_id=viewer.user_id)))
     return Q(
@@ -115,6 +117,7 @@ def _named_recipient(viewer: Viewer, consent_ref: str) -> Q:
     """The viewer's agency is a recipient in this consent version, and the case is visible."""
     from consent.models import ConsentScope
 
+    assert viewer.agency_id is not None  # only staff viewers ask, and they always have one
     return Q(
         Exists(ConsentScope._base_manager.filter(consent_id=OuterRef(consent_ref), agency_id=viewer.agency_id))
     ) & _visible_case_exists(viewer, "case_id" if consent_ref == "pk" else "consent__case_id")
@@ -183,6 +186,7 @@ def _rule(model: type[models.Model], viewer: Viewer) -> Q:
             return Q(
                 Exists(Case._base_manager.filter(_case_q(viewer), child__guardianships__guardian_id=OuterRef("pk")))
             )
+        assert viewer.user_id is not None  # a family viewer (anonymous ones returned above)
         if viewer.role == "child":
             return Q(
                 Exists(Guardianship._base_manager.filter(guardian_id=OuterRef("pk"), child__user_id=viewer.user_id))

@@ -53,6 +53,15 @@ class Viewer:
     # log takes the agency's name and the title from it instead of a query).
     membership: Membership | None = field(default=None, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        # The policy filters by these ids, and Django reads `user_id=None` as IS NULL: a
+        # family viewer without a user would match every child or guardian without an
+        # account. So a staff or family viewer cannot exist without them.
+        if self.kind == STAFF and (self.user_id is None or self.agency_id is None):
+            raise ValueError("A staff viewer needs a user_id and an agency_id.")
+        if self.kind == FAMILY and self.user_id is None:
+            raise ValueError("A family viewer needs a user_id.")
+
     @property
     def is_system(self) -> bool:
         return self.kind == SYSTEM

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -364,7 +365,7 @@ def maturity(request: HttpRequest, case_uuid: Any) -> HttpResponse:
     )
 
 
-def _level_labels() -> list[tuple[str, str]]:
+def _level_labels() -> list[tuple[str, str | Promise]]:
     from consent.models import MaturityAssessment
 
     return list(MaturityAssessment.Level.choices)

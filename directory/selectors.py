@@ -8,6 +8,7 @@ through their scoped manager, so the policy decides (like the plan itself).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -66,7 +67,7 @@ def entry_search(*, filters: Filters) -> QuerySet[SupportEntry]:
     return queryset.select_related("principal").prefetch_related("needs").order_by("name", "id")
 
 
-def entry_get(*, uuid: object) -> SupportEntry:
+def entry_get(*, uuid: UUID | str) -> SupportEntry:
     """One published entry (Http404 for missing, unpublished or a malformed id)."""
     try:
         return (
@@ -83,10 +84,11 @@ def own_entries(*, viewer: Viewer) -> QuerySet[SupportEntry]:
     """The entries the viewer's agency keeps (agency admins only; nothing for others)."""
     if not viewer.is_agency_admin:
         return SupportEntry.objects.none()
+    assert viewer.agency_id is not None  # an agency admin is staff, so acts for an agency
     return SupportEntry.objects.filter(agency_id=viewer.agency_id).select_related("principal").order_by("name")
 
 
-def own_entry_or_404(*, viewer: Viewer, uuid: object) -> SupportEntry:
+def own_entry_or_404(*, viewer: Viewer, uuid: UUID | str) -> SupportEntry:
     """An entry of the viewer's own agency. Another agency's entry and a missing one
     give the same 404."""
     try:

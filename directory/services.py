@@ -101,6 +101,7 @@ def entry_create(
     defaults to the agency's own; the entry is available in the agency's municipality
     when no municipality is chosen."""
     _require_admin(viewer)
+    assert viewer.agency_id is not None  # an agency admin is staff, so acts for an agency
     cleaned = _clean(data)
     agency = Agency.objects.select_related("principal").get(pk=viewer.agency_id)
     principal = principal or agency.principal

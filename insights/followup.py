@@ -171,7 +171,11 @@ def _closure_reason_labels() -> dict[str, str]:
 def followup_report(*, viewer: Viewer, principal: Principal, year: int) -> FollowupReport:
     """Follow-up for the collaborations of `principal` (the principal of the agency that
     opened them) in `year`. Six queries, whatever the number of collaborations."""
-    if not viewer.is_staff or not ManagementRole.objects.filter(user_id=viewer.user_id, principal=principal).exists():
+    if (
+        not viewer.is_staff
+        or viewer.user_id is None
+        or not ManagementRole.objects.filter(user_id=viewer.user_id, principal=principal).exists()
+    ):
         raise Http404
     from cases.models import Case, PlanAction, TeamMember
     from meetings.models import Meeting

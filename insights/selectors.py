@@ -33,7 +33,9 @@ def management_principals(*, viewer: Viewer) -> QuerySet[Principal]:
 
 
 def is_management(viewer: Viewer) -> bool:
-    return viewer.is_staff and ManagementRole.objects.filter(user_id=viewer.user_id).exists()
+    if not viewer.is_staff or viewer.user_id is None:
+        return False
+    return ManagementRole.objects.filter(user_id=viewer.user_id).exists()
 
 
 def principal_for_report(
@@ -127,7 +129,11 @@ def gap_report(*, viewer: Viewer, principal: Principal, year: int) -> GapReport:
     Both tables of a year are protected together (they share the quarter totals and the
     year total); each year is protected on its own and never combined with another.
     """
-    if not ManagementRole.objects.filter(user_id=viewer.user_id, principal=principal).exists() or not viewer.is_staff:
+    if (
+        not viewer.is_staff
+        or viewer.user_id is None
+        or not ManagementRole.objects.filter(user_id=viewer.user_id, principal=principal).exists()
+    ):
         raise Http404
     years = [year - 1, year]
     rows = (

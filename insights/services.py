@@ -63,6 +63,7 @@ def gap_record(
     findings += screening.screen(other_actor or "", extra_not_names=screening.known_words())
     if findings and not confirmed_no_personal_data:
         raise PersonalDataWarning(findings)
+    assert viewer.agency_id is not None  # can_record_gaps() checked it
     agency = Agency.objects.select_related("principal").get(pk=viewer.agency_id)
     with transaction.atomic():
         gap = SystemGap.objects.create(

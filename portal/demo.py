@@ -8,6 +8,7 @@ printed on the console (e-mail goes to the console in the embedded default).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -81,12 +82,14 @@ def _ensure_totp(user: User) -> None:
 
 def seed_agencies() -> dict[str, Agency]:
     principals = {}
-    for name, kind, code in PRINCIPALS:
-        principals[name], _created = Principal.objects.get_or_create(name=name, defaults={"kind": kind, "code": code})
+    for name, principal_kind, code in PRINCIPALS:
+        principals[name], _created = Principal.objects.get_or_create(
+            name=name, defaults={"kind": principal_kind, "code": code}
+        )
     agencies = {}
-    for key, principal, name, kind in AGENCIES:
+    for key, principal, name, agency_kind in AGENCIES:
         agencies[key], _created = Agency.objects.get_or_create(
-            principal=principals[principal], name=name, defaults={"kind": kind, "email": f"{key}@{DEMO_DOMAIN}"}
+            principal=principals[principal], name=name, defaults={"kind": agency_kind, "email": f"{key}@{DEMO_DOMAIN}"}
         )
     return agencies
 
@@ -109,7 +112,7 @@ def seed_staff(agencies: dict[str, Agency]) -> dict[str, User]:
     return users
 
 
-def seed() -> dict[str, object]:
+def seed() -> dict[str, Any]:
     """Create the whole demo. Safe to run again: it only adds what is missing."""
     from cases import demo as cases_demo
     from consent import demo as consent_demo
@@ -121,7 +124,7 @@ def seed() -> dict[str, object]:
     with transaction.atomic(), system_scope():
         agencies = seed_agencies()
         users = seed_staff(agencies)
-        world = {"agencies": agencies, "users": users}
+        world: dict[str, Any] = {"agencies": agencies, "users": users}
         world.update(cases_demo.seed(world))
         world.update(consent_demo.seed(world))
         world.update(meetings_demo.seed(world))

@@ -4,9 +4,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from agencies import services
 from consent.scoping import system_scope
 from portal.models import ApiToken
-from tests.world import mark_reauthenticated
+from tests.world import family_viewer, mark_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +67,20 @@ def test_creating_a_token_needs_a_name_and_changes_nothing_without(world):
     assert response.status_code == 302
     with system_scope():
         assert not ApiToken.objects.exists()
+
+
+def test_a_viewer_acting_for_no_membership_is_refused_a_key(world):
+    viewer = family_viewer(world.guardian1.user)
+    with pytest.raises(services.ServiceError):
+        services.api_token_issue(viewer=viewer, name="Integration")
+    with system_scope():
+        assert not ApiToken.objects.exists()
+    _issue(world, world.school_admin)
+    with system_scope():
+        token = ApiToken.objects.get()
+    assert services.api_token_revoke(viewer=viewer, token_uuid=str(token.uuid)) is False
+    with system_scope():
+        assert ApiToken.objects.get().revoked_at is None
 
 
 def test_openapi_schema_is_published(client):

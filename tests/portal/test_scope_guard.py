@@ -6,7 +6,7 @@ from agencies.models import Membership
 from cases.models import Case, Child, SharedItem
 from consent import policy
 from consent.models import ConsentGrant
-from consent.scoping import ScopeError, scope, system_scope
+from consent.scoping import FAMILY, STAFF, ScopeError, Viewer, scope, system_scope
 from meetings.models import Meeting
 from notifications.models import Notification
 from tests.world import staff_viewer
@@ -44,3 +44,18 @@ def test_model_without_rule_fails_loudly(world):
 
     with pytest.raises(ScopeError):
         policy._rule(Fake, staff_viewer(world.school_staff))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"kind": STAFF, "user_id": 1},
+        {"kind": STAFF, "agency_id": 1},
+        {"kind": FAMILY, "role": "guardian"},
+    ],
+)
+def test_a_staff_or_family_viewer_cannot_be_made_without_its_ids(fields):
+    # The policy filters by these ids; None would read as IS NULL and match the rows of
+    # people without an account.
+    with pytest.raises(ValueError):
+        Viewer(**fields)

@@ -25,9 +25,8 @@ import urllib.request
 from pathlib import Path
 from string import Template
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench-results"
-PY = str(ROOT / ".venv" / "bin" / "python")
+from common import PY, RESULTS, ROOT, production_env  # bench/common.py (this folder is on sys.path)
+
 BIN = ROOT / ".venv" / "bin"
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/3")
@@ -39,21 +38,8 @@ def log(message: str) -> None:
 
 
 def bench_env(db: str, static_root: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_TESTING", "DJANGO_ALLOW_ASYNC"))}
-    env.update(
-        DJANGO_DEBUG="false",
-        SECRET_KEY="bench-" + "x" * 60,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=f"{PG}/{db}",
-        REDIS_URL=REDIS,
-        SECURE_SSL_REDIRECT="false",
-        SECURE_HSTS_SECONDS="0",
-        SITE_URL="http://127.0.0.1",
-        CHANNEL_PREFIX="bench",
-        LOG_LEVEL="WARNING",
-        STATIC_ROOT=str(static_root),
-        DB_CONN_MAX_AGE="600",
-    )
+    env = production_env(f"{PG}/{db}", "bench", SITE_URL="http://127.0.0.1", STATIC_ROOT=str(static_root))
+    env["REDIS_URL"] = REDIS
     return env
 
 

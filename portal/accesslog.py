@@ -531,7 +531,7 @@ def _insert(entries: list[AccessLogEntry]) -> None:
     if connection.vendor != "postgresql":
         AccessLogEntry._base_manager.bulk_create(entries)
         return
-    fields = _insert_fields()
+    fields = [f for f in AccessLogEntry._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     # Names and types come from the model's metadata only; every value is a parameter.
     sql = "INSERT INTO {} ({}) SELECT * FROM UNNEST({}) RETURNING {}".format(  # noqa: S608
@@ -547,7 +547,3 @@ def _insert(entries: list[AccessLogEntry]) -> None:
         entry.pk = pk
         entry._state.adding = False
         entry._state.db = connection.alias
-
-
-def _insert_fields() -> list[models.Field]:
-    return [f for f in AccessLogEntry._meta.concrete_fields if not f.primary_key]

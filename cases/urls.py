@@ -10,6 +10,7 @@ urlpatterns = [
     path("", login_required(views.case_list), name="list"),
     path("mina/", login_required(views.caseload), name="caseload"),
     path("oppna/", login_required(views.case_open), name="open"),
+    path("for-samman/", login_required(views.join), name="join"),
     path(C, login_required(views.case_detail), name="detail"),
     path(C + "niva/", login_required(views.case_level), name="level"),
     path(C + "kontakt/", login_required(views.case_contact), name="contact"),

@@ -202,6 +202,13 @@ def _rule(model: type[models.Model], viewer: Viewer) -> Q:
                 )
             )
         )
+    if label in {"cases.CaseJoin", "cases.CaseJoinAgreement"}:
+        # The family's own request to bring two collaborations together: theirs alone. The
+        # agencies learn of each other only when every guardian with custody has agreed.
+        if viewer.is_family:
+            prefix = "" if label == "cases.CaseJoin" else "join__"
+            return _family_link(viewer, f"{prefix}keep__child_id") | _family_link(viewer, f"{prefix}absorb__child_id")
+        return Q(pk__in=[])
     if label == "cases.CoordinatorAppointment":
         # The child's wish in their own words and any reason for deviating from it are for
         # the agencies that run the collaboration and the family; others see who the

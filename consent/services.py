@@ -531,9 +531,14 @@ def party_for_viewer(viewer: Viewer, case) -> Party | None:  # type: ignore[no-u
         return None
     if viewer.role == "child":
         return CHILD if case.child.user_id == viewer.user_id else None
+    # A person may have several guardian records (one per collaboration an agency
+    # registered on its own, DESIGN rule 17): the party is the one of this child.
+    custodial = custodial_guardian_ids(case.child_id)
     with system_scope():
-        guardian_id = Guardian.objects.filter(user_id=viewer.user_id).values_list("pk", flat=True).first()
-    if guardian_id is None or guardian_id not in custodial_guardian_ids(case.child_id):
+        guardian_id = (
+            Guardian.objects.filter(user_id=viewer.user_id, pk__in=custodial).values_list("pk", flat=True).first()
+        )
+    if guardian_id is None:
         return None
     return Party(guardian_id=guardian_id)
 

@@ -165,6 +165,12 @@ KINDS: dict[str, Kind] = {
             STAFF,
         ),
         _kind("case.closed", _("En samverkan har avslutats"), _("Avslutad samverkan"), STAFF, FAMILY),
+        _kind(
+            "case.joined",
+            _("Familjen har fört samman två samarbeten kring ett barn"),
+            _("Samarbeten som förs samman"),
+            STAFF,
+        ),
     ]
 }
 

@@ -243,7 +243,7 @@ def family_entries(viewer: Viewer, *, child_id: int, cursor: Cursor | None, size
 @dataclass(frozen=True)
 class ReviewFilter:
     actor_id: int | None = None
-    child_id: int | None = None
+    child_ids: tuple[int, ...] = ()
     child_searched: bool = False  # a personal number was given (it may match nothing)
     since: date | None = None
     until: date | None = None
@@ -251,16 +251,17 @@ class ReviewFilter:
     unusual_only: bool = False
 
 
-def child_id_for_personal_number(personal_number: str) -> int | None:
-    """The id of the child with exactly this personal number, or None.
+def child_ids_for_personal_number(personal_number: str) -> list[int]:
+    """The ids of the child records with exactly this personal number (one per
+    collaboration cluster, DESIGN rule 17), or an empty list.
 
-    Only an id, used to filter the agency's own log (which the admin may read whatever
+    Only ids, used to filter the agency's own log (which the admin may read whatever
     the child's cases show today); no name or other detail of the child leaves here.
     """
     from cases.models import Child
 
     with system_scope():
-        return Child.objects.filter(personal_number=personal_number.strip()).values_list("pk", flat=True).first()
+        return list(Child.objects.filter(personal_number=personal_number.strip()).values_list("pk", flat=True))
 
 
 def _role_exists() -> Q:
@@ -349,7 +350,7 @@ def _matching(viewer: Viewer, filters: ReviewFilter) -> QuerySet[AccessLogEntry]
     if filters.actor_id is not None:
         queryset = queryset.filter(actor_id=filters.actor_id)
     if filters.child_searched:
-        queryset = queryset.filter(child_id=filters.child_id) if filters.child_id else queryset.none()
+        queryset = queryset.filter(child_id__in=filters.child_ids) if filters.child_ids else queryset.none()
     if filters.since is not None:
         start = datetime.combine(filters.since, datetime.min.time(), tzinfo=STOCKHOLM)
         queryset = queryset.filter(at__gte=start)

@@ -225,7 +225,7 @@ class ReviewForm(forms.Form):
         number = data.get("personal_number") or ""
         return selectors.ReviewFilter(
             actor_id=self.staff_ids.get(data.get("person") or ""),
-            child_id=selectors.child_id_for_personal_number(number) if number else None,
+            child_ids=tuple(selectors.child_ids_for_personal_number(number)) if number else (),
             child_searched=bool(number),
             since=data.get("since"),
             until=data.get("until"),

@@ -15,11 +15,14 @@ from cases.models.collaboration import (
     TeamMember,
 )
 from cases.models.family import Child, Guardian, Guardianship, personal_number_validator
+from cases.models.joining import CaseJoin, CaseJoinAgreement
 from cases.models.plan import LifeArea, MappingEntry, Plan, PlanAction, PlanChange, PlanGoal
 
 __all__ = [
     "Case",
     "CaseItem",
+    "CaseJoin",
+    "CaseJoinAgreement",
     "Child",
     "ConcernReport",
     "CoordinatorAppointment",

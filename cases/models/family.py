@@ -25,15 +25,20 @@ class Child(models.Model):
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     first_name = models.CharField(_("förnamn"), max_length=100)
     last_name = models.CharField(_("efternamn"), max_length=100)
+    # Not unique: an agency that cannot already see a child with this number registers
+    # its own record with the names it typed (DESIGN rule 17), so that whether the child is
+    # known elsewhere is never revealed. The family, who sees both, may join them.
     personal_number = models.CharField(
-        _("personnummer"), max_length=13, unique=True, validators=[personal_number_validator]
+        _("personnummer"), max_length=13, db_index=True, validators=[personal_number_validator]
     )
     date_of_birth = models.DateField(_("födelsedatum"))
     language = models.CharField(_("språk hemma"), max_length=60, default="svenska")
     interpreter_needed = models.BooleanField(_("behöver tolk"), default=False)
     protected_identity = models.BooleanField(_("skyddade personuppgifter"), default=False)
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="child_profile"
+    # One person may have several records (one per collaboration an agency registered
+    # without seeing the others); a signed-in child sees all of theirs.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="child_records"
     )
     registered_by_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -63,15 +68,17 @@ class Guardian(models.Model):
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     first_name = models.CharField(_("förnamn"), max_length=100)
     last_name = models.CharField(_("efternamn"), max_length=100)
+    # Not unique, as for the child: a guardian record is bound only to what the writer could
+    # already see; otherwise it holds exactly what they typed (DESIGN rule 17).
     personal_number = models.CharField(
-        _("personnummer"), max_length=13, unique=True, validators=[personal_number_validator]
+        _("personnummer"), max_length=13, db_index=True, validators=[personal_number_validator]
     )
     email = models.EmailField(_("e-post"), blank=True)
     phone = models.CharField(_("telefon"), max_length=40, blank=True)
     address = models.CharField(_("adress"), max_length=300, blank=True)
     protected_identity = models.BooleanField(_("skyddade personuppgifter"), default=False)
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="guardian_profile"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="guardian_records"
     )
     registered_by_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
 

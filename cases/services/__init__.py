@@ -13,7 +13,8 @@ from cases.services.collaboration import (
     child_find,
 )
 from cases.services.concern import concern_report_record
-from cases.services.family import family_member_add, guardian_add, guardianship_update
+from cases.services.family import family_member_add, family_records_link, guardian_add, guardianship_update
+from cases.services.joining import case_join_agree, case_join_request, case_join_withdraw, join_candidates
 from cases.services.plan import (
     goal_create,
     goal_update,
@@ -39,6 +40,9 @@ __all__ = [
     "CaseError",
     "case_close",
     "case_contact_record",
+    "case_join_agree",
+    "case_join_request",
+    "case_join_withdraw",
     "case_level_set",
     "case_open",
     "child_find",
@@ -48,11 +52,13 @@ __all__ = [
     "external_contact_add",
     "external_contact_remove",
     "family_member_add",
+    "family_records_link",
     "goal_create",
     "goal_update",
     "guardian_add",
     "guardianship_update",
     "handover_record",
+    "join_candidates",
     "mapping_entry_create",
     "mapping_entry_update",
     "may_appoint",

@@ -61,10 +61,13 @@ def case_open(
 ) -> Case:
     """A staff member, as Barnets bästa-ansvarig, opens a collaboration in their agency.
 
-    The child is found by personal identity number; a child already registered is reused
-    (one child, one record). Whether that record was visible to the viewer or not, the
-    request is answered the same way and the existing record is never changed here: the
-    names typed are required unless the viewer could already see the child.
+    DESIGN rule 17, a write never discloses: the child is bound to an existing record only
+    when the viewer can already see a child with this personal identity number (through a
+    collaboration of their own or a consent). Otherwise a new record is registered for this
+    collaboration with exactly the names the viewer typed — also when another agency already
+    works with the child — so the answer, and every page after it, is the same whether the
+    number was known elsewhere or not. The family, who sees both, may ask to join them
+    (`cases.services.joining`).
     """
     require_staff(viewer)
     try:
@@ -77,22 +80,25 @@ def case_open(
     if level not in Case.Level.values:
         raise CaseError(_("Välj en samverkansnivå."))
     stress = _stress(stress_at_start, _("Familjens stress"))
-    visible = policy.visible_to(Child, viewer).filter(personal_number=number).first()
-    first_name, last_name = clean_text(first_name), clean_text(last_name)
-    if visible is None and not (first_name and last_name):
-        raise CaseError(_("Skriv barnets förnamn och efternamn."))
-    if visible is not None and policy.visible_to(Case, viewer).filter(child=visible, status=Case.Status.OPEN).exists():
-        raise CaseError(_("Det finns redan en pågående samverkan för barnet som du kan se. Öppna den i stället."))
+    first_name, last_name = clean_text(first_name)[:100], clean_text(last_name)[:100]
     with transaction.atomic():
+        visible = policy.visible_to(Child, viewer).filter(personal_number=number).order_by("pk").first()
+        if visible is None and not (first_name and last_name):
+            raise CaseError(_("Skriv barnets förnamn och efternamn."))
+        if (
+            visible is not None
+            and policy.visible_to(Case, viewer).filter(child=visible, status=Case.Status.OPEN).exists()
+        ):
+            raise CaseError(_("Det finns redan en pågående samverkan för barnet som du kan se. Öppna den i stället."))
         with system_scope():
-            child = Child.objects.select_for_update().filter(personal_number=number).first()
+            child = visible
             if child is None:
                 child = Child.objects.create(
                     first_name=first_name,
                     last_name=last_name,
                     personal_number=number,
                     date_of_birth=personnummer.born_on(number),
-                    language=clean_text(language) or "svenska",
+                    language=clean_text(language)[:60] or "svenska",
                     interpreter_needed=bool(interpreter_needed),
                     protected_identity=bool(protected_identity),
                     registered_by_agency_id=viewer.agency_id,

@@ -16,6 +16,7 @@ from cases.services._common import (
     require_coordinator,
     require_open,
 )
+from consent import policy
 from consent.scoping import Viewer, system_scope
 from portal import audit
 
@@ -44,9 +45,13 @@ def guardian_add(
     lives_with_child: bool = True,
     protected_identity: bool = False,
 ) -> Guardianship:
-    """Link a guardian to the child. A guardian already registered (for example for a
-    sibling) is reused without changing or revealing their record; the names typed are
-    always required so the answer does not depend on whether the record existed.
+    """Link a guardian to the child.
+
+    DESIGN rule 17: a guardian record is reused only when the viewer can already see it
+    (for example as the guardian of a sibling in a collaboration of their own). Otherwise a
+    new record holds exactly what the viewer typed, also when the person is registered by
+    another agency, so neither the answer nor any page after it tells whether the person
+    was known. The names typed are always required for the same reason.
 
     Custody decides who must agree to a consent, so the grant index is rebuilt.
     """
@@ -69,15 +74,18 @@ def guardian_add(
         with system_scope():
             if case.child.personal_number == number:
                 raise CaseError(_("Barnet kan inte vara sin egen vårdnadshavare."))
-            guardian = Guardian.objects.select_for_update().filter(personal_number=number).first()
+            if Guardianship.objects.filter(child_id=case.child_id, guardian__personal_number=number).exists():
+                raise CaseError(_("Personen finns redan med i barnets familj."))
+        guardian = policy.visible_to(Guardian, viewer).filter(personal_number=number).order_by("pk").first()
+        with system_scope():
             if guardian is None:
                 guardian = Guardian.objects.create(
-                    first_name=first_name,
-                    last_name=last_name,
+                    first_name=first_name[:100],
+                    last_name=last_name[:100],
                     personal_number=number,
                     email=email,
-                    phone=clean_text(phone),
-                    address=clean_text(address),
+                    phone=clean_text(phone)[:40],
+                    address=clean_text(address)[:300],
                     protected_identity=bool(protected_identity),
                     registered_by_agency_id=viewer.agency_id,
                 )
@@ -173,3 +181,25 @@ def family_member_add(
         )
         audit.record(viewer=viewer, action="case.family_member_added", obj=member, case_id=case.pk)
     return member
+
+
+def family_records_link(*, user_id: int, personal_number: str) -> int:
+    """Link every guardian and child record with this personal identity number, and no
+    account yet, to the account `user_id`. Returns how many records were linked.
+
+    Call it only with a number the person has proven (Swedish eID: the claim
+    `https://id.oidc.se/claim/personalIdentityNumber`), never with one typed on our side.
+    Since an agency that cannot see a person registers its own record (DESIGN rule 17),
+    one person may have several; this is how the family comes to see every collaboration
+    registered for them, and can bring them together (`cases.services.joining`).
+    """
+    from cases.models import Child
+
+    try:
+        number = personnummer.normalize(personal_number)
+    except personnummer.PersonnummerError as error:
+        raise CaseError(str(error)) from None
+    with transaction.atomic(), system_scope():
+        linked = Guardian.objects.filter(personal_number=number, user__isnull=True).update(user_id=user_id)
+        linked += Child.objects.filter(personal_number=number, user__isnull=True).update(user_id=user_id)
+    return linked

@@ -48,3 +48,15 @@ def family_cases(context: template.Context) -> list[FamilyCase]:
         ).select_related("coordinator", "coordinator_agency")
     }
     return [FamilyCase(case=c, appointment=current.get(c.pk)) for c in cases]
+
+
+@register.simple_tag(takes_context=True)
+def join_waiting(context: template.Context) -> bool:
+    """A guardian has collaborations that could be brought together, or a request to answer."""
+    from cases.models import CaseJoin
+    from cases.services import join_candidates
+
+    viewer = _viewer(context)
+    if not (viewer.is_family and viewer.role == "guardian"):
+        return False
+    return CaseJoin.objects.filter(status=CaseJoin.Status.ASKED).exists() or bool(join_candidates(viewer=viewer))

@@ -1,6 +1,7 @@
 """Pages of the collaboration, split by subdomain."""
 
 from cases.views.collaboration import case_close, case_contact, case_detail, case_level, case_list, case_open, caseload
+from cases.views.joining import join
 from cases.views.people import (
     appoint,
     external_add,
@@ -50,6 +51,7 @@ __all__ = [
     "goal_edit",
     "guardianship_edit",
     "handover",
+    "join",
     "mapping",
     "mapping_edit",
     "plan",

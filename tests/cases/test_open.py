@@ -93,31 +93,99 @@ def test_search_answers_an_invisible_child_exactly_like_a_missing_one(world):
     )
 
 
-def test_opening_for_an_invisible_child_reuses_the_record_without_revealing_or_changing_it(world):
-    case = open_case(world, first_name="Hemliga", last_name="Barnet")
+def _known_number(world):
+    """Give the world's child a Luhn-valid number (the world's are not) and return it."""
+    number = valid_pnr(world.child.date_of_birth)
     with system_scope():
-        child = Child.objects.get(pk=case.child_id)
-    client = world.client_for(world.unrelated_staff)
-    response = client.post(
+        Child.objects.filter(pk=world.child.pk).update(personal_number=number)
+    world.child.personal_number = number
+    return number
+
+
+def _open_as(client, number, first="Annat", last="Namn"):
+    return client.post(
         reverse("cases:open"),
         {
             "step": "open",
-            "personal_number": child.personal_number,
-            "first_name": "Annat",
-            "last_name": "Namn",
+            "personal_number": number,
+            "first_name": first,
+            "last_name": last,
             "need_description": "Behov i vår verksamhet.",
             "level": "light",
         },
     )
+
+
+def test_a_second_agency_gets_its_own_record_with_the_names_it_typed(world):
+    """DESIGN rule 17: the newcomer sees only what it typed; the first agency's record,
+    its guardians and its collaboration stay unknown to it, and it stays unknown to them."""
+    number, first_record = _known_number(world), world.child.pk
+    client = world.client_for(world.unrelated_staff)
+    response = _open_as(client, number)
     assert response.status_code == 302
     with system_scope():
-        new = Case.objects.exclude(pk=case.pk).get(child_id=child.pk)
-        assert new.owner_agency_id == world.unrelated.pk
-        unchanged = Child.objects.get(pk=child.pk)
-        assert (unchanged.first_name, unchanged.registered_by_agency_id) == ("Hemliga", world.school.pk)
-    # The other agency's collaboration stays invisible to the newcomer.
-    assert client.get(reverse("cases:detail", args=[case.uuid])).status_code == 404
-    assert str(case.uuid) not in client.get(reverse("cases:list")).content.decode()
+        new = Case.objects.filter(owner_agency=world.unrelated).latest("pk")
+        own = Child.objects.get(pk=new.child_id)
+        assert own.pk != first_record
+        assert (own.first_name, own.last_name, own.personal_number) == ("Annat", "Namn", number)
+        assert own.registered_by_agency_id == world.unrelated.pk
+        assert not own.guardianships.exists()
+        unchanged = Child.objects.get(pk=first_record)
+        assert (unchanged.first_name, unchanged.registered_by_agency_id) == ("Alva", world.school.pk)
+    page = client.get(response.url).content.decode()
+    assert "Annat Namn" in page
+    for secret in ("Alva", "Gun", "Gustav", "gun@test.example", "070-111", "Gatan 1", "Vägen 2"):
+        assert secret not in page, secret
+    family = client.get(reverse("cases:family", args=[new.uuid])).content.decode()
+    assert "Gun" not in family and "gun@test.example" not in family
+    # Neither agency learns of the other.
+    assert client.get(reverse("cases:detail", args=[world.case.uuid])).status_code == 404
+    school = world.client_for(world.school_staff)
+    assert school.get(reverse("cases:detail", args=[new.uuid])).status_code == 404
+    assert "Annat" not in school.get(reverse("cases:list")).content.decode()
+    assert "Annat" not in school.get(reverse("cases:detail", args=[world.case.uuid])).content.decode()
+
+
+def test_the_answer_is_the_same_whether_the_number_is_known_elsewhere_or_not(world):
+    known = _known_number(world)
+    client = world.client_for(world.unrelated_staff)
+
+    def shape(number):
+        response = _open_as(client, number)
+        assert response.status_code == 302
+        page = client.get(response.url).content.decode()
+        with system_scope():
+            case = Case.objects.filter(owner_agency=world.unrelated).latest("pk")
+        page = page.replace(str(case.uuid), "UUID").replace(case.uuid.hex[:8], "UUID")
+        page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+        return re.sub(r'"X-CSRFToken": "[^"]+"', "", page)
+
+    unknown = valid_pnr(world.child.date_of_birth)
+    assert shape(known) == shape(unknown)
+
+
+def test_a_protected_child_stays_protected_when_another_agency_opens_for_the_number(world):
+    with system_scope():
+        Child.objects.filter(pk=world.child.pk).update(protected_identity=True)
+    number = _known_number(world)
+    client = world.client_for(world.unrelated_staff)
+    response = _open_as(client, number, "Skyddat", "Barn")
+    page = client.get(response.url).content.decode()
+    assert "Alva" not in page and "Skyddat Barn" in page
+    with system_scope():
+        new = Case.objects.filter(owner_agency=world.unrelated).latest("pk")
+        assert Child.objects.get(pk=new.child_id).protected_identity is False  # what was typed
+
+
+def test_an_agency_that_can_see_the_child_reuses_its_record(world):
+    """Reuse is for what the viewer could already see: the school, after its case closed."""
+    number = _known_number(world)
+    with system_scope():
+        Case.objects.filter(pk=world.case.pk).update(status="closed", closed_at=world.case.opened_at)
+    case = services.case_open(
+        viewer=world.viewer(world.school_staff), personal_number=number, need_description="Nytt behov."
+    )
+    assert case.child_id == world.child.pk
 
 
 def test_opening_needs_names_also_when_an_invisible_child_exists(world):

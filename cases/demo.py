@@ -50,11 +50,11 @@ def _membership(user: User, agency: Any) -> Membership:
 
 
 def _child(key: str) -> Child | None:
-    return Child.objects.filter(personal_number__in=[n for n in NUMBERS[key] if n]).first()
+    return Child.objects.filter(personal_number__in=[n for n in NUMBERS[key] if n]).order_by("pk").first()
 
 
 def _guardian(key: str) -> Guardian | None:
-    return Guardian.objects.filter(personal_number__in=[n for n in NUMBERS[key] if n]).first()
+    return Guardian.objects.filter(personal_number__in=[n for n in NUMBERS[key] if n]).order_by("pk").first()
 
 
 def _open(viewer: Viewer, key: str, first: str, last: str, **kwargs: Any) -> Case:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.db import connection, models, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from consent.scoping import system_scope
@@ -83,6 +83,17 @@ def _delete_in_some_order(querysets: list[models.QuerySet]) -> None:
         pending = blocked
 
 
+def _refers_to(model: type[models.Model], case_id: int) -> Q:
+    """Rows of `model` that point at the case through any of its foreign keys to Case."""
+    from cases.models import Case
+
+    condition = Q(pk__in=[])
+    for model_field in model._meta.get_fields():
+        if model_field.concrete and model_field.many_to_one and model_field.related_model is Case:
+            condition |= Q(**{model_field.attname: case_id})
+    return condition
+
+
 def delete_case(case_id: int) -> tuple[list[int], list[int]]:
     """Remove one collaboration and all in it; then the child and guardians no other
     collaboration needs. Returns (child ids, guardian ids) removed. System scope."""
@@ -92,7 +103,7 @@ def delete_case(case_id: int) -> tuple[list[int], list[int]]:
     case = Case.objects.get(pk=case_id)
     child_id = case.child_id
     _delete_in_some_order([m._default_manager.filter(case_id=case_id) for m in items])
-    _delete_in_some_order([m._default_manager.filter(case_id=case_id) for m in others if m is not Case])
+    _delete_in_some_order([m._default_manager.filter(_refers_to(m, case_id)) for m in others if m is not Case])
     case.delete()
     removed_children: list[int] = []
     removed_guardians: list[int] = []

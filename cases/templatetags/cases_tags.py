@@ -40,7 +40,7 @@ def family_cases(context: template.Context) -> list[FamilyCase]:
     viewer = _viewer(context)
     if not viewer.is_family:
         return []
-    cases = list(Case.objects.select_related("child").order_by("status", "-opened_at")[:10])
+    cases = list(Case.objects.select_related("child", "owner_agency").order_by("status", "-opened_at")[:10])
     current = {
         a.case_id: a
         for a in CoordinatorAppointment.objects.filter(
@@ -51,12 +51,11 @@ def family_cases(context: template.Context) -> list[FamilyCase]:
 
 
 @register.simple_tag(takes_context=True)
-def join_waiting(context: template.Context) -> bool:
-    """A guardian has collaborations that could be brought together, or a request to answer."""
-    from cases.models import CaseJoin
-    from cases.services import join_candidates
-
+def join_waiting(context: template.Context, cases: list[FamilyCase]) -> bool:
+    """A guardian has two open collaborations for the same child, which the family could
+    bring together (DESIGN rule 17). From the cases already read: no query."""
     viewer = _viewer(context)
     if not (viewer.is_family and viewer.role == "guardian"):
         return False
-    return CaseJoin.objects.filter(status=CaseJoin.Status.ASKED).exists() or bool(join_candidates(viewer=viewer))
+    numbers = [item.case.child.personal_number for item in cases if item.case.is_open]
+    return len(numbers) != len(set(numbers))

@@ -19,6 +19,7 @@ from tests.security.matrix import (
     OWN_FAMILY,
     STAFF_ROLES,
     by_kind,
+    by_role,
     entry,
     sees_case,
     sees_item,
@@ -163,6 +164,13 @@ TABLE = {
         by_kind(staff=200, family=404, anonymous=302),
         post=by_kind(staff=400, family=404, anonymous=302),
         data={"step": "search", "personal_number": "inte ett nummer"},
+    ),
+    # The family's page for bringing two collaborations together: guardians only (it
+    # lists nothing for a guardian without two); an unknown request is a 404.
+    "cases:join": entry(
+        by_role(404, guardian=200, other_guardian=200, unrelated_guardian=200, anonymous=302),
+        post=by_role(404, anonymous=302),
+        data={"action": "agree", "join": "00000000-0000-0000-0000-000000000000"},
     ),
     "cases:detail": entry(staff_page),
     "cases:level": entry(

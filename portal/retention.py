@@ -90,7 +90,7 @@ def _refers_to(model: type[models.Model], case_id: int) -> Q:
     condition = Q(pk__in=[])
     for model_field in model._meta.get_fields():
         if model_field.concrete and model_field.many_to_one and model_field.related_model is Case:
-            condition |= Q(**{model_field.attname: case_id})
+            condition |= Q(**{f"{model_field.name}_id": case_id})
     return condition
 
 

@@ -4,7 +4,7 @@ and the health and reference endpoints used by operations and `make bench`."""
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
@@ -20,6 +20,14 @@ def home(request: HttpRequest) -> HttpResponse:
     if viewer.is_family:
         return render(request, "portal/home_family.html")
     return render(request, "portal/home_none.html", status=403)
+
+
+def email_addresses_closed(request: HttpRequest) -> HttpResponse:
+    """allauth's e-mail management page is closed (DESIGN rule 17). Adding an address
+    answered differently when another account already had it (the address was listed or
+    not), which told anyone whether an e-mail belongs to a guardian or staff member. Staff
+    addresses come from their agency's invitation, families' from their coordinator."""
+    raise Http404
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:

@@ -19,7 +19,8 @@ TABLE = {
     "account_inactive": no_child_data(everyone(200)),
     "account_signup": no_child_data(_signed_in_redirect),  # the adapter closes sign-up: a page saying so
     "account_reauthenticate": no_child_data(by_kind(staff=200, family=403, anonymous=302)),  # families have no password
-    "account_email": no_child_data(by_kind(staff=200, family=200, anonymous=302)),
+    # Closed: adding an address would tell whether another account has it (rule 17).
+    "account_email": no_child_data(everyone(404), post=everyone(404)),
     "account_email_verification_sent": no_child_data(everyone(200)),
     "account_change_password": no_child_data(by_kind(staff=200, family=302, anonymous=302)),
     "account_set_password": no_child_data(by_kind(staff=302, family=200, anonymous=302)),

@@ -529,6 +529,7 @@ NOISE = [
     (re.compile(r'nonce="[^"]*"'), "«NONCE»"),
     (re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b"), "«TIME»"),
     (re.compile(r'<option value="\d+"'), '<option value="«PK»"'),  # pks of listed choices
+    (re.compile(r'value="([gae]):\d+"'), r'value="\1:«PK»"'),  # guardian/agency/external choices
 ]
 
 

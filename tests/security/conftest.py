@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 KEY = "access_matrix"
+WRITE_KEY = "write_disclosure"
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -27,6 +28,50 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if summary:
         terminalreporter.write_sep("=", "access matrix")
         terminalreporter.write_line(format_summary(summary))
+    writes: dict[str, dict] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue
+            for name, value in getattr(report, "user_properties", []):
+                if name == WRITE_KEY:
+                    data = json.loads(value)
+                    writes[data["writer"]] = data
+    if writes:
+        terminalreporter.write_sep("=", "write-path disclosure")
+        terminalreporter.write_line(format_write_summary(writes))
+
+
+def format_write_summary(writes: dict[str, dict]) -> str:
+    """The write-path disclosure suite's size and findings (test_write_disclosure.py)."""
+    operations = max(s["operations"] for s in writes.values())
+    cells = {c for s in writes.values() for c in s["cells"]}
+    kinds = sorted({k for s in writes.values() for k in s["kinds"]})
+    requests = sum(s["requests"] for s in writes.values())
+    leaks = [row for s in writes.values() for row in s["leaks"]]
+    oracles = [row for s in writes.values() for row in s["oracles"]]
+    vacuous = [row for s in writes.values() for row in s["vacuous"]]
+    text = (
+        f"write-path disclosure: {operations} write operations x {len(writes)} writers; "
+        f"{len(cells)} (operation, identifier kind) pairs over {len(kinds)} identifier kinds "
+        f"({', '.join(kinds)}); {requests} requests; {len(leaks)} disclosures of victim data, "
+        f"{len(oracles)} answers that differ for a known identifier, {len(vacuous)} vacuous probes"
+    )
+    out = Path(__file__).resolve().parents[2] / "artifacts"
+    out.mkdir(exist_ok=True)
+    details = [text]
+    for writer, s in writes.items():
+        details.append(
+            f"{writer}: {s['attempts']} probes, {s['requests']} requests, {s['seconds']} s "
+            f"(baseline walk {s['baseline_seconds']} s); "
+            f"already visible before any write: {s['baseline_markers'] or 'nothing'}"
+        )
+        details.append(f"  slowest pages: {', '.join(s['slowest'])}")
+        details.extend(f"  LEAK {row}" for row in s["leaks"])
+        details.extend(f"  ORACLE {row}" for row in s["oracles"])
+        details.extend(f"  VACUOUS {row}" for row in s["vacuous"])
+    (out / "security-writes.txt").write_text("\n".join(details) + "\n")
+    return text
 
 
 def format_summary(summary: dict[str, dict]) -> str:

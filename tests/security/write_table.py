@@ -109,17 +109,6 @@ TABLE: dict[str, Expect | Reason] = {
     "PUT account_signup": Reason("allauth's FormView alias of POST (sign-up is closed)"),
     "POST account_reauthenticate": Reason("re-entering one's own password: no identifier"),
     "PUT account_reauthenticate": Reason("allauth's FormView alias of POST"),
-    "POST account_email": Expect(
-        fields={"email": "another person's login e-mail (a guardian's), added to the writer's own account"},
-        probes=(
-            own(
-                "a guardian's login e-mail",
-                "e-mail",
-                lambda ctx: {"action_add": "", "email": ctx.v.guardian_user_email},
-            ),
-        ),
-    ),
-    "PUT account_email": Reason("allauth's FormView alias of POST account_email (exercised there)"),
     "POST account_change_password": Reason("one's own password: no identifier"),
     "PUT account_change_password": Reason("allauth's FormView alias of POST"),
     "POST account_set_password": Reason("one's own password: no identifier"),

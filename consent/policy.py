@@ -9,7 +9,8 @@ websocket consumers, tasks, exports and the admin all share the same decision:
   on every query, so a revocation holds on the very next request in every process;
 * the coordinating agency sees the collaboration itself by its role;
 * the family (custodial guardians, the child) sees their own child's items in
-  categories marked visible to the family;
+  categories marked visible to the family — never a `NEVER_SHARED` kind (the record of
+  a concern report), nor the access-log entries about one (`never_shared_types`);
 * everything else is invisible, and a missing object and a forbidden one both 404.
 
 Reads are noted as they are fetched and written to the access log when the scope that
@@ -19,6 +20,7 @@ collected them ends (`reading()`), so no read path can skip the log.
 from __future__ import annotations
 
 import contextvars
+import functools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -121,6 +123,22 @@ def _named_recipient(viewer: Viewer, consent_ref: str) -> Q:
     return Q(
         Exists(ConsentScope._base_manager.filter(consent_id=OuterRef(consent_ref), agency_id=viewer.agency_id))
     ) & _visible_case_exists(viewer, "case_id" if consent_ref == "pk" else "consent__case_id")
+
+
+@functools.cache
+def never_shared_types() -> frozenset[str]:
+    """Labels of the kinds of rows that only their author agency ever sees (`NEVER_SHARED`:
+    the record that a concern report was made, DESIGN rule 9).
+
+    The one definition of what never reaches the family: the rows themselves
+    (`_item_q`) and every access-log entry about one — its writing, reads, refused
+    lookups — in "who has looked" and in the family's data export, since whoever
+    reported may need protection from the family. The log itself keeps the entries
+    (the reporting agency's chain, its admin's review): only the family's reads skip them.
+    """
+    from django.apps import apps
+
+    return frozenset(m._meta.label for m in apps.get_models() if getattr(m, "NEVER_SHARED", False))
 
 
 def _item_q(model: type[models.Model], viewer: Viewer) -> Q:
@@ -258,7 +276,8 @@ def _rule(model: type[models.Model], viewer: Viewer) -> Q:
         if viewer.is_agency_admin:
             return Q(agency_id=viewer.agency_id)
         if viewer.is_family:
-            return _family_link(viewer, "child_id")
+            # Never an entry about a kind the family never sees (DESIGN rule 9).
+            return _family_link(viewer, "child_id") & ~Q(object_type__in=never_shared_types())
         return Q(pk__in=[])
     if getattr(model, "RECIPIENT_SCOPED", False):
         return Q(recipient_id=viewer.user_id)

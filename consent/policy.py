@@ -138,6 +138,11 @@ def _item_q(model: type[models.Model], viewer: Viewer) -> Q:
             & Q(_grants(viewer, "case_id", category))
             & Q(Exists(Case._base_manager.filter(pk=OuterRef("case_id"), status="open")))
         )
+        staff_condition = getattr(model, "staff_condition", None)
+        if staff_condition is not None:
+            # A model may narrow even its author agency's view (the child's words for the
+            # coordinator only, DESIGN rule 19).
+            return staff_condition(viewer, own | shared)
         return own | shared
     if viewer.is_family:
         if model.NEVER_SHARED:  # type: ignore[attr-defined]
@@ -282,7 +287,11 @@ def can_view(viewer: Viewer, obj: models.Model) -> bool:
     """True when `viewer` may see `obj`. Costs at most one query."""
     if viewer.is_system:
         return True
-    if viewer.is_staff and getattr(obj, "author_agency_id", None) == viewer.agency_id:
+    if (
+        viewer.is_staff
+        and getattr(obj, "author_agency_id", None) == viewer.agency_id
+        and not hasattr(type(obj), "staff_condition")  # narrower than "own agency": ask the rule
+    ):
         return True
     return visible_to(type(obj), viewer).filter(pk=obj.pk).exists()
 
@@ -318,6 +327,18 @@ def is_coordinator_of(viewer: Viewer, case: models.Model) -> bool:
     if coordinator_id is not None:
         return coordinator_id == viewer.user_id and case.coordinator_agency_id == viewer.agency_id  # type: ignore[attr-defined]
     return case.owner_agency_id == viewer.agency_id  # type: ignore[attr-defined]
+
+
+def coordinator_condition(viewer: Viewer, case_ref: str) -> Q:
+    """The outer row's case has the viewer as its coordinator — the same person
+    `is_coordinator_of` names, as a query condition (staff viewers only)."""
+    from cases.models import Case
+
+    if not viewer.is_staff:
+        return Q(pk__in=[])
+    named = Q(coordinator_id=viewer.user_id, coordinator_agency_id=viewer.agency_id)
+    before_appointment = Q(coordinator_id__isnull=True, owner_agency_id=viewer.agency_id)
+    return Q(Exists(Case._base_manager.filter(named | before_appointment, pk=OuterRef(case_ref))))
 
 
 def can_see_contact_details(viewer: Viewer, person: models.Model) -> bool:

@@ -159,7 +159,10 @@ def test_child_sees_her_choice_shown_back_after_sending(consented, meeting):
     assert "Det här kan bara din samordnare läsa." in html
     assert "Tack! Nu kan din samordnare läsa det du skrev." in html
     assert "Det här kan alla på mötet läsa." not in html
-    for about_the_child in ("ditt barn", "Ditt barn", "Skrivet av barnet"):
+    # The page speaks to her, not about her.
+    assert "Ditt möte" in html
+    assert "På mötet träffas du, dina föräldrar" in html
+    for about_the_child in ("ditt barn", "Ditt barn", "Skrivet av barnet", "(barnet)", "Möte om Alva"):
         assert about_the_child not in html
     html = child.post(url, {"good_things": "Rasterna", "share_with": "everyone"}, follow=True).content.decode()
     assert "Det här kan alla på mötet läsa." in html

@@ -159,6 +159,27 @@ def _item_q(model: type[models.Model], viewer: Viewer) -> Q:
     return Q(pk__in=[])
 
 
+# Items whose very existence is kept from some of the family: a read of one is shown in
+# the family's "who has looked" only to those who may see the item itself. (The child's
+# words for the coordinator only, DESIGN rule 19: a guardian must not learn from the log
+# that she wrote something, or when the coordinator read it.)
+FAMILY_LOG_ONLY_IF_VISIBLE = ("meetings.ChildVoice",)
+
+
+def _reads_of_unseen_items(viewer: Viewer) -> Q:
+    """Access-log rows about an item of FAMILY_LOG_ONLY_IF_VISIBLE the viewer cannot see."""
+    from django.apps import apps
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    hidden = Q()
+    for label in FAMILY_LOG_ONLY_IF_VISIBLE:
+        model = apps.get_model(label)
+        seen = visible_to(model, viewer).annotate(uuid_text=Cast("uuid", CharField())).values("uuid_text")
+        hidden |= Q(object_type=label) & ~Q(object_id__in=seen)
+    return hidden
+
+
 # --------------------------------------------------------------------------------------
 # Rules per model. A scoped model without a rule raises: new models must be decided here.
 # --------------------------------------------------------------------------------------
@@ -256,7 +277,7 @@ def _rule(model: type[models.Model], viewer: Viewer) -> Q:
         if viewer.is_agency_admin:
             return Q(agency_id=viewer.agency_id)
         if viewer.is_family:
-            return _family_link(viewer, "child_id")
+            return _family_link(viewer, "child_id") & ~_reads_of_unseen_items(viewer)
         return Q(pk__in=[])
     if getattr(model, "RECIPIENT_SCOPED", False):
         return Q(recipient_id=viewer.user_id)

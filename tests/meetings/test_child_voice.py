@@ -18,6 +18,7 @@ from meetings import services
 from meetings.forms import ChildVoiceForm
 from meetings.models import ChildVoice
 from notifications.models import Notification
+from portal.models import AccessLogEntry
 from tests.world import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +196,23 @@ def test_existing_voices_become_coordinator_only(consented, meeting):
     assert voice.share_with == ChildVoice.ShareWith.COORDINATOR
     with scope(consented.guardian1_viewer):
         assert not ChildVoice.objects.filter(pk=voice.pk).exists()
+
+
+def test_guardians_log_does_not_reveal_a_coordinator_only_voice(consented, meeting):
+    """'Vem har tittat?' would otherwise tell a guardian that the child wrote something
+    for the coordinator, and when it was read."""
+    voice = write(consented, meeting, share_with="coordinator")
+    assert WORDS in detail(consented, consented.coordinator, meeting)  # the read is logged
+    log = reverse("accesslog:family", args=[consented.child.uuid])
+    thing = "det jag vill säga"
+    with system_scope():
+        assert AccessLogEntry.objects.filter(object_type="meetings.ChildVoice", object_id=str(voice.uuid)).exists()
+    for guardian in (consented.guardian1.user, consented.guardian2.user):
+        assert thing not in consented.client_for(guardian).get(log).content.decode()
+    with scope(consented.guardian1_viewer):
+        assert not AccessLogEntry.objects.filter(object_type="meetings.ChildVoice").exists()
+    # She sees who read her words.
+    assert thing in consented.client_for(consented.child.user).get(log).content.decode()
+    # Shared with everyone, the read is the guardians' to see as well.
+    write(consented, meeting, share_with="everyone")
+    assert thing in consented.client_for(consented.guardian1.user).get(log).content.decode()

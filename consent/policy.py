@@ -156,6 +156,11 @@ def _item_q(model: type[models.Model], viewer: Viewer) -> Q:
             & Q(_grants(viewer, "case_id", category))
             & Q(Exists(Case._base_manager.filter(pk=OuterRef("case_id"), status="open")))
         )
+        staff_condition = getattr(model, "staff_condition", None)
+        if staff_condition is not None:
+            # A model may narrow even its author agency's view (the child's words for the
+            # coordinator only, DESIGN rule 19).
+            return staff_condition(viewer, own | shared)
         return own | shared
     if viewer.is_family:
         if model.NEVER_SHARED:  # type: ignore[attr-defined]
@@ -170,6 +175,27 @@ def _item_q(model: type[models.Model], viewer: Viewer) -> Q:
             family_category = Q(category__visible_to_family=True)
         return _family_link(viewer, "case__child_id") & family_category & model.family_condition(viewer)  # type: ignore[attr-defined]
     return Q(pk__in=[])
+
+
+# Items whose very existence is kept from some of the family: a read of one is shown in
+# the family's "who has looked" only to those who may see the item itself. (The child's
+# words for the coordinator only, DESIGN rule 19: a guardian must not learn from the log
+# that she wrote something, or when the coordinator read it.)
+FAMILY_LOG_ONLY_IF_VISIBLE = ("meetings.ChildVoice",)
+
+
+def _reads_of_unseen_items(viewer: Viewer) -> Q:
+    """Access-log rows about an item of FAMILY_LOG_ONLY_IF_VISIBLE the viewer cannot see."""
+    from django.apps import apps
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    hidden = Q()
+    for label in FAMILY_LOG_ONLY_IF_VISIBLE:
+        model = apps.get_model(label)
+        seen = visible_to(model, viewer).annotate(uuid_text=Cast("uuid", CharField())).values("uuid_text")
+        hidden |= Q(object_type=label) & ~Q(object_id__in=seen)
+    return hidden
 
 
 # --------------------------------------------------------------------------------------
@@ -276,8 +302,13 @@ def _rule(model: type[models.Model], viewer: Viewer) -> Q:
         if viewer.is_agency_admin:
             return Q(agency_id=viewer.agency_id)
         if viewer.is_family:
-            # Never an entry about a kind the family never sees (DESIGN rule 9).
-            return _family_link(viewer, "child_id") & ~Q(object_type__in=never_shared_types())
+            # Never an entry about a kind the family never sees (DESIGN rule 9), nor about
+            # an item this family member may not see (the child's words, rule 19).
+            return (
+                _family_link(viewer, "child_id")
+                & ~Q(object_type__in=never_shared_types())
+                & ~_reads_of_unseen_items(viewer)
+            )
         return Q(pk__in=[])
     if getattr(model, "RECIPIENT_SCOPED", False):
         return Q(recipient_id=viewer.user_id)
@@ -308,7 +339,11 @@ def can_view(viewer: Viewer, obj: models.Model) -> bool:
     """True when `viewer` may see `obj`. Costs at most one query."""
     if viewer.is_system:
         return True
-    if viewer.is_staff and getattr(obj, "author_agency_id", None) == viewer.agency_id:
+    if (
+        viewer.is_staff
+        and getattr(obj, "author_agency_id", None) == viewer.agency_id
+        and not hasattr(type(obj), "staff_condition")  # narrower than "own agency": ask the rule
+    ):
         return True
     return visible_to(type(obj), viewer).filter(pk=obj.pk).exists()
 
@@ -344,6 +379,18 @@ def is_coordinator_of(viewer: Viewer, case: models.Model) -> bool:
     if coordinator_id is not None:
         return coordinator_id == viewer.user_id and case.coordinator_agency_id == viewer.agency_id  # type: ignore[attr-defined]
     return case.owner_agency_id == viewer.agency_id  # type: ignore[attr-defined]
+
+
+def coordinator_condition(viewer: Viewer, case_ref: str) -> Q:
+    """The outer row's case has the viewer as its coordinator — the same person
+    `is_coordinator_of` names, as a query condition (staff viewers only)."""
+    from cases.models import Case
+
+    if not viewer.is_staff:
+        return Q(pk__in=[])
+    named = Q(coordinator_id=viewer.user_id, coordinator_agency_id=viewer.agency_id)
+    before_appointment = Q(coordinator_id__isnull=True, owner_agency_id=viewer.agency_id)
+    return Q(Exists(Case._base_manager.filter(named | before_appointment, pk=OuterRef(case_ref))))
 
 
 def can_see_contact_details(viewer: Viewer, person: models.Model) -> bool:

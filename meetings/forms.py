@@ -246,8 +246,15 @@ class ChildVoiceForm(forms.Form):
         label=_("Vem får läsa det du skriver?"),
         choices=ChildVoice.ShareWith.choices,
         widget=forms.RadioSelect,
-        initial=ChildVoice.ShareWith.EVERYONE,
+        initial=ChildVoice.ShareWith.COORDINATOR,
+        required=False,
+        help_text=_("Om du inte väljer något annat är det bara din samordnare som kan läsa det."),
     )
+
+    def clean_share_with(self) -> str:
+        # Widening is the child's explicit choice (DESIGN rule 19): no answer means the
+        # coordinator only.
+        return self.cleaned_data.get("share_with") or ChildVoice.ShareWith.COORDINATOR
 
 
 class NoteForm(forms.Form):

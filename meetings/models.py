@@ -260,14 +260,18 @@ class Preparation(CaseItem):
 class ChildVoice(CaseItem):
     """What the child wants to say at the meeting, in their own words (category "family").
 
-    The child chooses who may read it: everyone at the meeting, or only the coordinator.
+    The child's words are the child's (DESIGN rule 19): by default only the case's named
+    coordinator (and the child) reads them — not the coordinator's colleagues, not the
+    other invited agencies, not the guardians. Sharing with everyone at the meeting is the
+    child's explicit choice; then the meeting's agencies read them under consent for
+    "family", and the custodial guardians read them too.
     """
 
     CATEGORY_CODE = "family"
 
     class ShareWith(models.TextChoices):
-        EVERYONE = "everyone", _("Alla som är med på mötet")
         COORDINATOR = "coordinator", _("Bara min samordnare")
+        EVERYONE = "everyone", _("Alla som är med på mötet")
 
     class Feeling(models.TextChoices):
         GOOD = "good", _("Bra")
@@ -281,7 +285,7 @@ class ChildVoice(CaseItem):
     hard_things = models.TextField(_("det här är svårt"), blank=True)
     wishes = models.TextField(_("det här önskar jag"), blank=True)
     share_with = models.CharField(
-        _("vem får läsa?"), max_length=12, choices=ShareWith.choices, default=ShareWith.EVERYONE
+        _("vem får läsa?"), max_length=12, choices=ShareWith.choices, default=ShareWith.COORDINATOR
     )
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -293,15 +297,30 @@ class ChildVoice(CaseItem):
     def __str__(self) -> str:
         return f"Barnets röst {self.uuid.hex[:8]}"
 
+    @property
+    def for_coordinator_only(self) -> bool:
+        return self.share_with != self.ShareWith.EVERYONE
+
+    @classmethod
+    def staff_condition(cls, viewer: Viewer, default: Q) -> Q:
+        # Narrows the generic staff rule (own agency | invited under consent): a voice for
+        # the coordinator only is seen by the case's named coordinator and nobody else on
+        # staff, whatever agency wrote the row.
+        from consent.policy import coordinator_condition
+
+        return (Q(share_with=cls.ShareWith.EVERYONE) & default) | (
+            ~Q(share_with=cls.ShareWith.EVERYONE) & coordinator_condition(viewer, "case_id")
+        )
+
     @classmethod
     def shared_condition(cls, viewer: Viewer) -> Q:
-        return Q(share_with="everyone") & _invited(viewer, "meeting_id")
+        return Q(share_with=cls.ShareWith.EVERYONE) & _invited(viewer, "meeting_id")
 
     @classmethod
     def family_condition(cls, viewer: Viewer) -> Q:
         if viewer.role == "child":
             return Q()
-        return Q(share_with="everyone")
+        return Q(share_with=cls.ShareWith.EVERYONE)
 
 
 class MinuteNote(CaseItem):

@@ -4,12 +4,13 @@ agencies by design (an invitation goes to another agency's staff)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from django.db.models import F, Q
 
 from consent.scoping import system_scope
 from meetings.models import Invitation, Meeting
-
-MAX_AGENCY_RECIPIENTS = 20
 
 
 @dataclass(frozen=True)
@@ -23,26 +24,50 @@ class Recipient:
     language: str = "sv"
 
 
+def _reachable_contacts(case_id: int) -> Q:
+    """Team rows of the case, still in the team, whose named contact can be reached: an
+    active membership of that same agency, of an active user."""
+    return Q(
+        case_id=case_id,
+        left_at__isnull=True,
+        contact__agency_id=F("agency_id"),
+        contact__is_active=True,
+        contact__user__is_active=True,
+    )
+
+
 def agency_user_ids(case_id: int, agency_id: int) -> list[int]:
-    """The agency's contact in the team, else its active staff (capped)."""
-    from agencies.models import Membership
+    """The agency's contact person(s) in the case's team (DESIGN rule 20). Never the
+    agency's other staff: they see the meeting under consent but are not told of it. An
+    agency without a contact person gets an empty list (`agencies_without_contact` lets
+    the coordinator know)."""
     from cases.models import TeamMember
 
     with system_scope():
-        contact = (
-            TeamMember.objects.filter(
-                case_id=case_id, agency_id=agency_id, contact__isnull=False, contact__is_active=True
+        return sorted(
+            set(
+                TeamMember.objects.filter(_reachable_contacts(case_id), agency_id=agency_id).values_list(
+                    "contact__user_id", flat=True
+                )
             )
-            .values_list("contact__user_id", flat=True)
-            .first()
         )
-        if contact:
-            return [contact]
-        return list(
-            Membership.objects.filter(agency_id=agency_id, is_active=True, user__is_active=True)
-            .order_by("id")
-            .values_list("user_id", flat=True)[:MAX_AGENCY_RECIPIENTS]
+
+
+def agencies_without_contact(case_id: int, agency_ids: Iterable[int | None]) -> list[int]:
+    """Those of `agency_ids` that nobody in them would hear of an invitation from: no
+    reachable contact person in the case's team. One query."""
+    from cases.models import TeamMember
+
+    wanted = {a for a in agency_ids if a is not None}
+    if not wanted:
+        return []
+    with system_scope():
+        reached = set(
+            TeamMember.objects.filter(_reachable_contacts(case_id), agency_id__in=wanted).values_list(
+                "agency_id", flat=True
+            )
         )
+    return sorted(wanted - reached)
 
 
 def for_invitation(invitation: Invitation) -> list[Recipient]:

@@ -77,6 +77,12 @@ KINDS: dict[str, Kind] = {
             FAMILY,
             emailed_by_sender=True,
         ),
+        _kind(
+            "invitation.no_contact",
+            _("En inbjuden verksamhet har ingen kontaktperson i teamet och har inte fått inbjudan"),
+            _("Inbjudningar som inte når någon"),
+            STAFF,
+        ),
         _kind("meeting.tomorrow", _("Påminnelse: du har ett möte i morgon"), _("Möte i morgon"), STAFF, FAMILY),
         _kind(
             "invitation.answered",

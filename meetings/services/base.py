@@ -14,7 +14,7 @@ from consent import policy
 from consent.scoping import Viewer, system_scope
 from meetings import mail, push
 from meetings.models import Invitation, Meeting
-from meetings.recipients import coordinator_ids, for_invitation
+from meetings.recipients import agencies_without_contact, coordinator_ids, for_invitation
 
 
 class MeetingError(Exception):
@@ -67,6 +67,17 @@ def notify_invitees(meeting: Meeting, invitations: list[Invitation], kind: str) 
                 by_agency.setdefault(recipient.agency_id, []).append(recipient.user_id)
     for agency_id, user_ids in by_agency.items():
         notify(recipients=user_ids, kind=kind, case=meeting.case, agency_id=agency_id, target_url=detail_url(meeting))
+
+
+def tell_organiser_of_uncontacted(meeting: Meeting, invitations: list[Invitation]) -> list[int]:
+    """An invitation to an agency reaches only its contact person(s) in the team (DESIGN
+    rule 20). For invited agencies without one, nobody there hears of the meeting, so the
+    coordinator is told (in the portal; the meeting page names the agencies) to name a
+    contact. Returns those agencies' ids."""
+    uncontacted = agencies_without_contact(meeting.case_id, [i.agency_id for i in invitations])
+    if uncontacted:
+        notify_organiser(meeting, "invitation.no_contact")
+    return uncontacted
 
 
 def notify_organiser(meeting: Meeting, kind: str, *, target_url: str | None = None) -> None:

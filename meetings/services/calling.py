@@ -32,6 +32,7 @@ from meetings.services.base import (
     require_open_case,
     require_visible,
     schedule_reminders,
+    tell_organiser_of_uncontacted,
 )
 from portal import audit
 
@@ -232,6 +233,7 @@ def meeting_call(
             },
         )
         notify_invitees(meeting, invitations, "meeting.called")
+        tell_organiser_of_uncontacted(meeting, invitations)
         schedule_reminders(meeting, invitations)
         after_commit_mail([i.pk for i in invitations], mail.CALLED)
     return meeting
@@ -390,6 +392,7 @@ def invitation_add(
             data={"agencies": agencies, "child": child, "externals": externals},
         )
         notify_invitees(meeting, invitations, "meeting.called")
+        tell_organiser_of_uncontacted(meeting, invitations)
         schedule_reminders(meeting, invitations)
         after_commit_mail([i.pk for i in invitations], mail.CALLED)
         after_commit_push(meeting.pk, push.ATTENDANCE)

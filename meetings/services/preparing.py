@@ -134,10 +134,11 @@ def child_voice_save(
     good_things: str,
     hard_things: str,
     wishes: str,
-    share_with: str,
+    share_with: str = ChildVoice.ShareWith.COORDINATOR,
 ) -> ChildVoice:
     """The child writes what they want to say at the meeting, and chooses who may read it.
-    Kept with the coordinator's agency, marked as written by the child."""
+    Kept with the coordinator's agency, marked as written by the child. Unless the child
+    chooses everyone at the meeting, only the case's coordinator reads it (DESIGN rule 19)."""
     meeting = fresh_meeting(meeting)
     case = fresh_case(meeting.case_id)
     require_visible(viewer, meeting)
@@ -182,8 +183,13 @@ def child_voice_save(
         )
         from notifications.services import notify
 
+        # Tell only people who can read it: for the coordinator only, that is the
+        # coordinator, not whoever else called the meeting.
+        readers = coordinator_ids(meeting)
+        if voice.for_coordinator_only and case.coordinator_id:
+            readers = [case.coordinator_id]
         notify(
-            recipients=coordinator_ids(meeting),
+            recipients=readers,
             kind="preparation.submitted",
             case=meeting.case,
             agency_id=meeting.author_agency_id,

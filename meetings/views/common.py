@@ -13,6 +13,7 @@ from django.shortcuts import resolve_url
 from consent import policy
 from consent.scoping import Viewer
 from meetings.models import AgendaItem, ChildVoice, Invitation, Meeting, Preparation
+from meetings.recipients import agencies_without_contact
 from meetings.selectors import own_invitation
 
 View = Callable[..., HttpResponse]
@@ -82,6 +83,14 @@ def meeting_context(viewer: Viewer, meeting: Meeting) -> dict[str, Any]:
     }
     voices = list(ChildVoice.objects.filter(meeting=meeting))
     mine = own_invitation(viewer, meeting, invitations)
+    is_coordinator = policy.is_coordinator_of(viewer, meeting.case)
+    # Invited agencies nobody in which was told (no contact person in the team): the
+    # coordinator is asked to name one (DESIGN rule 20).
+    uncontacted = (
+        set(agencies_without_contact(meeting.case_id, [i.agency_id for i in agencies]))
+        if is_coordinator and agencies and meeting.is_upcoming
+        else set()
+    )
     return {
         "meeting": meeting,
         "case": meeting.case,
@@ -94,7 +103,8 @@ def meeting_context(viewer: Viewer, meeting: Meeting) -> dict[str, Any]:
         "agenda": agenda_of(meeting),
         "child_voice": voices[0] if voices else None,
         "own_invitation": mine,
-        "is_coordinator": policy.is_coordinator_of(viewer, meeting.case),
+        "is_coordinator": is_coordinator,
+        "uncontacted_agency_ids": uncontacted,
         "is_guardian": viewer.is_family and viewer.role == "guardian",
         "is_child": viewer.is_family and viewer.role == "child",
     }

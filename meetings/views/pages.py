@@ -359,11 +359,14 @@ def child_voice(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
             except services.MeetingError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, _("Tack! Din samordnare har fått det du skrev."))
+                if form.cleaned_data["share_with"] == ChildVoice.ShareWith.EVERYONE:
+                    messages.success(request, _("Tack! Nu kan alla som är med på mötet läsa det du skrev."))
+                else:
+                    messages.success(request, _("Tack! Nu kan din samordnare läsa det du skrev."))
                 return see_other("meetings:detail", meeting.uuid)
         status = 400
     else:
-        initial: dict[str, Any] = {"share_with": ChildVoice.ShareWith.EVERYONE}
+        initial: dict[str, Any] = {}
         if existing is not None:
             initial = {
                 "feeling": existing.feeling,

@@ -122,7 +122,8 @@ def _child_writes(browser, server, meeting_url: str) -> None:
         page.get_by_label("Bara min samordnare").check()
         check_accessibility(page, "meetings-child-voice")
         page.get_by_role("button", name="Skicka till min samordnare").click()
-        assert page.get_by_text("Tack! Din samordnare har fått det du skrev.").is_visible()
+        assert page.get_by_text("Tack! Nu kan din samordnare läsa det du skrev.").is_visible()
+        assert page.get_by_text("Det här kan bara din samordnare läsa.").is_visible()
     finally:
         page.context.close()
 

@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from agencies.models import Membership
+from cases.models import TeamMember
 from consent.rules import STOCKHOLM
+from consent.scoping import system_scope
 from meetings import services
 from meetings.models import Meeting
 from tests.world import World
@@ -37,11 +40,21 @@ def call_meeting(world: World, **overrides: Any) -> Meeting:
     return services.meeting_call(**kwargs)
 
 
+def name_contact(world: World, membership: Membership) -> None:
+    """Name `membership` as its agency's contact person in the case's team."""
+    with system_scope():
+        TeamMember.objects.filter(case=world.case, agency_id=membership.agency_id).update(contact=membership)
+
+
 @pytest.fixture
 def consented(world: World) -> World:
     """School and healthcare (and the coordinating unit) under an effective consent for
-    every category; social services is in the team without any consent."""
+    every category; social services is in the team without any consent. The school's
+    contact person in the team is Rut Rektor (school_staff), healthcare's Hanna Hälsa
+    (health_staff): invitations reach them, not their colleagues (DESIGN rule 20)."""
     world.extras["consent"] = world.grant([world.school, world.health, world.coordination], ALL_CODES)
+    name_contact(world, world.school_staff)
+    name_contact(world, world.health_staff)
     return world
 
 

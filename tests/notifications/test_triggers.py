@@ -165,9 +165,12 @@ def test_due_reminder_becomes_rows_in_the_claiming_transaction(world, django_cap
 
 @pytest.fixture
 def consented(world):  # type: ignore[no-untyped-def]
-    from tests.meetings.conftest import ALL_CODES
+    from tests.meetings.conftest import ALL_CODES, name_contact
 
     world.grant([world.school, world.health, world.coordination], ALL_CODES)
+    # Meeting messages reach each agency's contact person in the team (DESIGN rule 20).
+    name_contact(world, world.school_staff)
+    name_contact(world, world.health_staff)
     return world
 
 

@@ -239,6 +239,8 @@ class ConsentGrant(models.Model):
         indexes = [
             models.Index(fields=["agency", "case", "category", "ends_at"], name="grant_lookup"),
             models.Index(fields=["case"], name="grant_case"),
+            # The per-minute lapse sweep (consent.hooks.lapses_record) looks up by end.
+            models.Index(fields=["ends_at"], name="grant_ends_at"),
         ]
 
     def __str__(self) -> str:

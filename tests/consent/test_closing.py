@@ -278,3 +278,29 @@ def test_ending_needs_a_closed_case(world):
         services.consents_end_on_close(viewer=world.coordinator_viewer, case=world.case)
     with system_scope():
         assert not Consent.objects.filter(ended_at__isnull=False).exists()
+
+
+def test_the_data_step_ends_the_consents_of_collaborations_closed_before(world):
+    """Migration 0007 gives the consents of already closed collaborations their ending,
+    dated at the close; open collaborations are left alone."""
+    import importlib
+
+    from django.apps import apps
+
+    from cases.models import Case
+
+    step = importlib.import_module("consent.migrations.0007_end_consents_of_closed_cases")
+    consent = world.grant([world.health], ["basic", "school"])
+    pending_elsewhere = world.request_consent([world.health], ["basic"])
+    closed_at = timezone.now()
+    with system_scope():
+        Case.objects.filter(pk=world.case.pk).update(status="closed", closed_at=closed_at)
+        Consent.objects.filter(pk=pending_elsewhere.pk).update(case=world.other_case)  # an open case
+        step.end_consents(apps, None)
+        step.end_consents(apps, None)  # a second run adds nothing
+    old, end = versions(consent)
+    assert (end.ended_at, end.end_reason, old.ended_at) == (closed_at, "case_closed", None)
+    with system_scope():
+        assert ConsentScope.objects.filter(consent=end).count() == 2
+        assert ConsentDecision.objects.filter(consent=end, method="carried").count() == 2
+    assert [v.version for v in versions(pending_elsewhere)] == [1]

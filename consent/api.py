@@ -52,6 +52,8 @@ def _card_json(card: selectors.ConsentCard) -> dict[str, Any]:
         "valid_from": consent.valid_from.isoformat(),
         "valid_until": consent.valid_until.isoformat(),
         "state": card.state,
+        "ended_at": consent.ended_at.isoformat() if consent.ended_at else None,
+        "end_reason": consent.end_reason or None,
         "recipients": [
             {
                 "agency": str(r.agency.uuid),
@@ -88,7 +90,9 @@ class ConsentSerializer(serializers.Serializer):
     purpose = serializers.CharField()
     valid_from = serializers.DateField()
     valid_until = serializers.DateField()
-    state = serializers.CharField()
+    state = serializers.ChoiceField(choices=sorted(selectors.STATE_LABELS))
+    ended_at = serializers.DateTimeField(allow_null=True, help_text='when the consent ended (state "ended")')
+    end_reason = serializers.CharField(allow_null=True, help_text='"case_closed": the collaboration closed')
     recipients = serializers.ListField(child=serializers.DictField())
     parties = serializers.ListField(child=serializers.DictField(), required=False)
 

@@ -56,7 +56,15 @@ def _english() -> bool:
 
 
 class Consent(models.Model):
-    """One immutable version of a consent. A change is a new row with version + 1."""
+    """One immutable version of a consent. A change is a new row with version + 1.
+
+    An ending is a change too: when the collaboration closes, each consent gets a last
+    version with `ended_at` and `end_reason` set (same scope, the parties' answers carried
+    over). Nothing is overwritten; a series whose newest version has ended is over.
+    """
+
+    class EndReason(models.TextChoices):
+        CASE_CLOSED = "case_closed", _("Upphörde när samverkan avslutades")
 
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     series = models.UUIDField(default=uuid4, db_index=True, editable=False)
@@ -69,6 +77,8 @@ class Consent(models.Model):
     created_by_agency = models.ForeignKey("agencies.Agency", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     change_note = models.CharField(_("vad ändrades"), max_length=300, blank=True)
+    ended_at = models.DateTimeField(_("upphörde"), null=True, blank=True)
+    end_reason = models.CharField(_("varför det upphörde"), max_length=20, choices=EndReason.choices, blank=True)
 
     objects = ScopedManager()
 
@@ -79,6 +89,11 @@ class Consent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["series", "version"], name="consent_series_version"),
             models.CheckConstraint(condition=models.Q(valid_until__gte=models.F("valid_from")), name="consent_period"),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True, end_reason="")
+                | models.Q(ended_at__isnull=False, end_reason__gt=""),
+                name="consent_ending_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -224,7 +239,48 @@ class ConsentGrant(models.Model):
         indexes = [
             models.Index(fields=["agency", "case", "category", "ends_at"], name="grant_lookup"),
             models.Index(fields=["case"], name="grant_case"),
+            # The per-minute lapse sweep (consent.hooks.lapses_record) looks up by end.
+            models.Index(fields=["ends_at"], name="grant_ends_at"),
         ]
 
     def __str__(self) -> str:
         return f"grant case={self.case_id} agency={self.agency_id} cat={self.category_id}"
+
+
+class AccessLoss(models.Model):
+    """Agencies lost access to a case: their invitations to its meetings must be withdrawn
+    and their live connections closed. A row written in the transaction of the change
+    that caused it (a revocation, a narrowing, a closure, or a grant that lapsed by
+    expiry or a birthday), carried out right after commit and retried by the beat until
+    `done_at` is set. Carrying it out is idempotent, so a retry or a duplicate is harmless.
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    agency_ids = models.JSONField(default=list)
+    reason = models.CharField(max_length=20, default="consent")
+    created_at = models.DateTimeField(default=timezone.now)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at", "id"], condition=models.Q(done_at__isnull=True), name="accessloss_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"access lost case={self.case_id} agencies={self.agency_ids}"
+
+
+class LapseCheckpoint(models.Model):
+    """How far the per-minute sweep has looked for grants that lapsed by time (one row
+    per sweep name), so each lapse is found once even when the beat was down a while."""
+
+    name = models.CharField(max_length=40, unique=True)
+    checked_until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.checked_until:%Y-%m-%d %H:%M:%S}"

@@ -32,6 +32,7 @@ NOT_STARTED = "not_started"
 SUPERSEDED = "superseded"
 NOBODY = "nobody"
 INACTIVE = "inactive"
+ENDED = "ended"  # the collaboration closed (DESIGN rule 18)
 
 STATE_LABELS = {
     EFFECTIVE: (gettext_noop("Gäller"), "ok"),
@@ -43,7 +44,10 @@ STATE_LABELS = {
     SUPERSEDED: (gettext_noop("Ersatt av en nyare version"), ""),
     NOBODY: (gettext_noop("Ingen kan samtycka"), "error"),
     INACTIVE: (gettext_noop("Gäller inte för er just nu"), "warn"),
+    ENDED: (gettext_noop("Upphörde när samverkan avslutades"), ""),
 }
+# States in which nobody can answer or change the version any more.
+CLOSED_STATES = frozenset({EXPIRED, SUPERSEDED, ENDED})
 
 
 @dataclass
@@ -93,6 +97,10 @@ class ConsentCard:
         return self.state == EFFECTIVE
 
     @property
+    def ended(self) -> bool:
+        return self.state == ENDED
+
+    @property
     def waiting_for_other_guardian(self) -> bool:
         """The signed-in guardian has answered and the other guardian has not (yet)."""
         if self.you is None or self.you.decision is None or self.state != WAITING:
@@ -106,12 +114,13 @@ class ConsentCard:
             and self.you.counts
             and self.you.decision is None
             and self.is_newest
-            and self.state not in {EXPIRED, SUPERSEDED}
+            and self.state not in CLOSED_STATES
+            and self.consent.case.is_open
         )
 
     @property
     def open_for_answers(self) -> bool:
-        return self.is_newest and self.state not in {EXPIRED, SUPERSEDED} and self.consent.case.is_open
+        return self.is_newest and self.state not in CLOSED_STATES and self.consent.case.is_open
 
     @property
     def pairs(self) -> list[tuple[Any, InformationCategory]]:
@@ -249,7 +258,7 @@ def build_cards(
             )
         answers = {key: d.decision for key, d in mine.items()}
         state = _state(consent, consent.pk in newest, answers, who, guardian_ids, bands[case.child_id], now, today)
-        if not decisions_visible and state not in {SUPERSEDED, EXPIRED}:
+        if not decisions_visible and state not in CLOSED_STATES:
             # A recipient agency sees whether the consent lets it in now, not who said what.
             state = EFFECTIVE if consent.pk in own_grants else INACTIVE
         cards.append(
@@ -278,6 +287,8 @@ def _state(
 ) -> str:
     if not is_newest:
         return SUPERSEDED
+    if consent.ended_at is not None:
+        return ENDED
     if consent.valid_until < today:
         return EXPIRED
     if not who.required:

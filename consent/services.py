@@ -168,13 +168,14 @@ def _effective_now(case_id: int) -> dict[int, set[str]]:
     return result
 
 
-def grants_rebuild(case) -> set[int]:  # type: ignore[no-untyped-def]
+def grants_rebuild(case, *, reason: str = "consent") -> set[int]:  # type: ignore[no-untyped-def]
     """Recompute the case's effective grants from the immutable consent history.
 
     Call inside the caller's transaction, after locking the case. Returns the agencies
     that lost access to the collaboration (they held a grant and now hold none, or lost
-    the basic category that gives the collaboration itself); after commit their
-    invitations are withdrawn and live connections for the case closed.
+    the basic category that gives the collaboration itself); an `AccessLoss` row for them
+    is written in the caller's transaction, and carried out after commit. A version that
+    has ended (the collaboration closed) grants nothing, even if the case were reopened.
     """
     from cases.models import Case
 
@@ -194,6 +195,8 @@ def grants_rebuild(case) -> set[int]:  # type: ignore[no-untyped-def]
             ).values_list("consent_id", "agency_id", "category_id"):
                 scopes.setdefault(consent_id, []).append((agency_id, category_id))
             for consent in consents:
+                if consent.ended_at is not None:
+                    continue
                 periods = rules.effective_periods(
                     valid_from=consent.valid_from,
                     valid_until=consent.valid_until,
@@ -221,25 +224,17 @@ def grants_rebuild(case) -> set[int]:  # type: ignore[no-untyped-def]
         if not after.get(agency_id) or (BASIC in codes and BASIC not in after[agency_id])
     }
     if lost:
-        announce_access_lost(case.pk, lost)
+        announce_access_lost(case.pk, lost, reason=reason)
     return lost
 
 
-def announce_access_lost(case_id: int, agency_ids: Iterable[int]) -> None:
-    """After commit: tell the meetings app to withdraw invitations and close live
-    connections of agencies that lost access. Called explicitly (no signals as glue)."""
-    ids = sorted(set(agency_ids))
-    transaction.on_commit(lambda: _access_lost(case_id, ids), robust=True)
+def announce_access_lost(case_id: int, agency_ids: Iterable[int], *, reason: str = "consent") -> None:
+    """Agencies lost access: write the `AccessLoss` row in the caller's transaction (their
+    invitations are withdrawn and live connections closed right after commit, retried by
+    the beat until done — see `consent.hooks`). Called explicitly (no signals as glue)."""
+    from consent import hooks
 
-
-def _access_lost(case_id: int, agency_ids: list[int]) -> None:
-    try:
-        from meetings import services as meeting_services
-    except ImportError:  # the meetings services are not there yet
-        return
-    hook = getattr(meeting_services, "access_lost", None)
-    if hook is not None:
-        hook(case_id=case_id, agency_ids=agency_ids)
+    hooks.access_loss_record(case_id, agency_ids, reason=reason)
 
 
 # --------------------------------------------------------------------------------------
@@ -420,6 +415,17 @@ def consent_request(
     return consent
 
 
+def ended_message() -> str:
+    return _("Samverkan är avslutad och samtycket har upphört. Det går inte att svara på det längre.")
+
+
+def check_not_ended(case, consent: Consent) -> None:  # type: ignore[no-untyped-def]
+    """Refuse any answer or change once the collaboration has closed (DESIGN rule 18):
+    its consents have ended, and a pending request was withdrawn at the close."""
+    if not case.is_open or consent.ended_at is not None:
+        raise ConsentError(ended_message())
+
+
 def _ensure_current(consent: Consent) -> None:
     with system_scope():
         newer = Consent.objects.filter(series=consent.series, version__gt=consent.version).exists()
@@ -481,6 +487,7 @@ def decision_record(
                     pk=oral_to_membership_id, agency_id=viewer.agency_id, is_active=True
                 ).exists():
                     raise ConsentError(_("Den som tog emot svaret måste vara personal i din verksamhet."))
+        check_not_ended(case, consent)
         if not party_may_decide(case, party):
             raise ConsentError(_("Den här personen är inte part i samtycket just nu."))
         _ensure_current(consent)
@@ -564,6 +571,7 @@ def consent_narrow(
         else:
             _check_manages(viewer, case)
             party = None
+        check_not_ended(case, consent)
         _ensure_current(consent)
         scopes = list(ConsentScope.objects.filter(consent=consent).values_list("agency_id", "category_id"))
         removed = sorted(remove_set & set(scopes))
@@ -616,6 +624,90 @@ def consent_narrow(
         _notify_managers(case, "consent.narrowed", new)
         _notify_family(case, new, "consent.narrowed", exclude=viewer.user_id)
     return new
+
+
+def consents_end_on_close(*, viewer: Viewer, case) -> list[Consent]:  # type: ignore[no-untyped-def]
+    """The collaboration has closed (DESIGN rule 18): every consent of it ends now.
+
+    Call inside the closing transaction, after the case row is locked and marked closed.
+    Each series whose version in force has not already ended or expired gets a last
+    version with `ended_at` and `end_reason` "case_closed" — the same scope, the parties'
+    answers carried over — so the ending is history, not an overwrite. A pending request
+    (still waiting for answers) is withdrawn the same way, and open one-time codes for the
+    case's consents die, so answering afterwards is refused and sends no code. Expiry
+    reminders are cancelled, the grant index is rebuilt (the agencies that lose access get
+    their `AccessLoss` row) and one `consent.ended` audit event is written per consent.
+    Returns the ending versions.
+    """
+    from consent.models import DecisionCode
+    from notifications.services import reminder_cancel
+
+    if case.is_open:
+        raise ConsentError(_("Samverkan är inte avslutad."))
+    now = timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic(), system_scope():
+        current = [c for c in current_versions(case.pk) if c.ended_at is None and c.valid_until >= today]
+        ids = [c.pk for c in current]
+        decisions = decisions_by_consent(ids)
+        scopes: dict[int, list[tuple[int, int]]] = {}
+        for consent_id, agency_id, category_id in ConsentScope.objects.filter(consent_id__in=ids).values_list(
+            "consent_id", "agency_id", "category_id"
+        ):
+            scopes.setdefault(consent_id, []).append((agency_id, category_id))
+        note = str(Consent.EndReason.CASE_CLOSED.label)
+        ended: list[Consent] = []
+        new_scopes: list[ConsentScope] = []
+        carried: list[ConsentDecision] = []
+        for consent in current:
+            end = Consent.objects.create(
+                series=consent.series,
+                version=consent.version + 1,
+                case_id=case.pk,
+                purpose=consent.purpose,
+                valid_from=consent.valid_from,
+                valid_until=consent.valid_until,
+                created_by_id=viewer.user_id,
+                created_by_agency_id=viewer.agency_id,
+                created_at=now,
+                change_note=note,
+                ended_at=now,
+                end_reason=Consent.EndReason.CASE_CLOSED,
+            )
+            ended.append(end)
+            new_scopes += [ConsentScope(consent=end, agency_id=a, category_id=c) for a, c in scopes.get(consent.pk, [])]
+            carried += [
+                ConsentDecision(
+                    consent=end,
+                    guardian_id=old.guardian_id,
+                    is_child=old.is_child,
+                    decision=old.decision,
+                    method=ConsentDecision.Method.CARRIED,
+                    recorded_by_id=viewer.user_id,
+                    decided_at=now,
+                    note=f"v{consent.version}",
+                )
+                for old in decisions.get(consent.pk, {}).values()
+            ]
+        ConsentScope.objects.bulk_create(new_scopes)
+        ConsentDecision.objects.bulk_create(carried)
+        DecisionCode.objects.filter(consent__case_id=case.pk, used_at__isnull=True).update(used_at=now)
+        for end in ended:
+            reminder_cancel(key_prefix=f"consent:{end.series}:")
+        lost = grants_rebuild(case, reason="closed")
+        for end in ended:
+            audit.record(
+                viewer=viewer,
+                action="consent.ended",
+                obj=end,
+                case_id=case.pk,
+                data={
+                    "reason": Consent.EndReason.CASE_CLOSED.value,
+                    "version": end.version,
+                    "agencies_lost": sorted(lost),
+                },
+            )
+    return ended
 
 
 def maturity_assess(*, viewer: Viewer, child, level: str, reason: str) -> MaturityAssessment:  # type: ignore[no-untyped-def]
@@ -687,6 +779,6 @@ def record_expired(*, now: datetime | None = None) -> int:
                     ConsentScope.objects.filter(consent=consent).values_list("agency_id", flat=True)
                 ) - set(_effective_now(consent.case_id))
                 if recipients:
-                    announce_access_lost(consent.case_id, recipients)
+                    announce_access_lost(consent.case_id, recipients, reason="expired")
             count += 1
     return count

@@ -60,6 +60,8 @@ def code_issue(*, viewer: Viewer, consent: Consent, decision: str) -> DecisionCo
         raise StepUpError(_("Vi kan inte skicka någon kod till dig. Kontakta samordnaren."))
     with system_scope():
         case = Case.objects.select_related("child", "owner_agency__principal").get(pk=consent.case_id)
+    # A closed collaboration's consents have ended: no answer, so no code (rule 18).
+    services.check_not_ended(case, consent)
     party = services.party_for_viewer(viewer, case)
     if party is None or not services.party_may_decide(case, party):
         raise StepUpError(_("Ditt svar behövs inte för det här samtycket."))
@@ -72,6 +74,9 @@ def code_issue(*, viewer: Viewer, consent: Consent, decision: str) -> DecisionCo
     now = timezone.now()
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic(), system_scope():
+        # Serialise with the close: a code is never issued for a collaboration that closed
+        # while we checked (the close kills open codes in the same lock).
+        services.check_not_ended(services._lock_case(consent.case_id), consent)
         recent = DecisionCode.objects.filter(recipient_id=user.pk, created_at__gt=now - CODE_WINDOW).count()
         if recent >= MAX_CODES:
             raise StepUpError(_("Du har bett om många koder. Vänta en kvart och försök igen."))

@@ -131,6 +131,9 @@ def family_confirm(request: HttpRequest, challenge_uuid: Any) -> HttpResponse:
 def family_revoke(request: HttpRequest, consent_uuid: Any) -> HttpResponse:
     """Revoking needs no code: taking sharing back must be as easy as possible."""
     card = _family_card(request, consent_uuid)
+    if card.ended:
+        messages.info(request, services.ended_message())
+        return redirect("consent:family_detail", card.consent.uuid)
     if card.you is None or card.you.answer != ConsentDecision.Decision.GRANTED or not card.is_newest:
         messages.info(request, _("Det finns inget givet samtycke att ta tillbaka."))
         return redirect("consent:family_detail", card.consent.uuid)

@@ -20,6 +20,8 @@ app.conf.beat_schedule = {
     "sweep-undelivered": {"task": "notifications.tasks.sweep_undelivered", "schedule": 120.0},
     "schedule-overdue-actions": {"task": "notifications.tasks.schedule_overdue_actions", "schedule": 900.0},
     "send-daily-digests": {"task": "notifications.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
+    "record-lapsed-grants": {"task": "consent.tasks.record_lapsed_grants", "schedule": 60.0},
+    "retry-access-losses": {"task": "consent.tasks.retry_access_losses", "schedule": 60.0},
     "expire-consents": {"task": "consent.tasks.record_expired_consents", "schedule": crontab(minute=5)},
     "apply-retention": {"task": "portal.tasks.apply_retention", "schedule": crontab(hour=3, minute=15)},
     "checkpoint-access-log": {"task": "portal.tasks.checkpoint_access_log", "schedule": crontab(minute=50)},

@@ -209,8 +209,8 @@ def case_close(
             fresh.stress_at_close = close
             fresh.parent_back_to_work = parent_back_to_work
             fresh.save()
-        # All consent-based sharing ends now, in this transaction.
-        consent_services.grants_rebuild(fresh)
+        # Every consent ends now, in this transaction, for everyone to see (rule 18).
+        consent_services.consents_end_on_close(viewer=viewer, case=fresh)
         if previous_phase != Case.Phase.CLOSE:
             from cases.services.plan import record_change
 

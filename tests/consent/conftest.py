@@ -13,11 +13,11 @@ from tests.world import World, category
 
 @pytest.fixture
 def lost_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, list[int]]]:
-    """Record the after-commit `access_lost` announcements instead of calling meetings."""
+    """Record what the access-loss hook carries out (after commit, from its `AccessLoss`
+    row) instead of calling meetings. The rows themselves are still written and marked
+    done, so a test can assert both."""
     calls: list[tuple[int, list[int]]] = []
-    monkeypatch.setattr(
-        "consent.services._access_lost", lambda case_id, agency_ids: calls.append((case_id, agency_ids))
-    )
+    monkeypatch.setattr("consent.hooks._carry_out", lambda case_id, agency_ids: calls.append((case_id, agency_ids)))
     return calls
 
 

@@ -123,13 +123,21 @@ def test_item_page_runs_the_same_queries_at_two_data_sizes(world):
 
 def test_revocation_through_the_real_meetings_hook(world, monkeypatch, django_capture_on_commit_callbacks):
     calls = []
-    import meetings.services
+    import meetings.push
+    import meetings.services.calling
 
-    monkeypatch.setattr(meetings.services, "access_lost", lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(meetings.push, "access_revoked", lambda case_id, agency_ids: calls.append(("push", agency_ids)))
+    real = meetings.services.calling._withdraw_for_lost_access
+    monkeypatch.setattr(
+        meetings.services.calling,
+        "_withdraw_for_lost_access",
+        lambda case_id, agency_ids: (calls.append(("withdraw", agency_ids)), real(case_id, agency_ids)),
+    )
     consent = world.grant([world.health], ["basic"])
     with django_capture_on_commit_callbacks(execute=True):
         world.decide(consent, world.guardian1, "revoked")
-    assert calls == [{"case_id": world.case.pk, "agency_ids": [world.health.pk]}]
+    # Sockets close first, then the invitations go.
+    assert calls == [("push", [world.health.pk]), ("withdraw", [world.health.pk])]
 
 
 @pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs a second database connection (PostgreSQL)")

@@ -1,9 +1,10 @@
 """A preparation's text moves into sections, each with the information category of what
 it holds (issue 13 item 7). The text is copied in 0005 and the old columns go in 0006."""
 
+import uuid
+
 import django.db.models.deletion
 import django.utils.timezone
-import uuid
 from django.conf import settings
 from django.db import migrations, models
 

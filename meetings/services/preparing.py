@@ -39,7 +39,7 @@ def preparation_default_category(agency_id: int | None) -> InformationCategory:
     `agency_kind:<kind>`), else "preparations"."""
     from agencies.models import Agency
 
-    kind = Agency.objects.filter(pk=agency_id).values_list("kind", flat=True).first() or ""
+    kind = Agency.objects.filter(pk=agency_id or 0).values_list("kind", flat=True).first() or ""
     return CategoryDefault.category_for(CategoryDefault.AGENCY_KIND, kind, fallback=Preparation.CATEGORY_CODE)
 
 
@@ -82,7 +82,7 @@ def preparation_save(
     if meeting.is_cancelled or meeting.ended_at is not None:
         raise MeetingError(_("Mötet är inte längre planerat."))
     default = preparation_default_category(viewer.agency_id)
-    texts = {
+    texts: dict[str, tuple[str, str]] = {
         PreparationSection.Kind.WHAT_WE_SEE: (what_we_see, what_we_see_category),
         PreparationSection.Kind.WHAT_WE_CONTRIBUTE: (what_we_contribute, what_we_contribute_category),
         PreparationSection.Kind.OUR_QUESTIONS: (our_questions, our_questions_category),

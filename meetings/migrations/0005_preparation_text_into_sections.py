@@ -15,7 +15,9 @@ def into_sections(apps, schema_editor):
     if category is None:
         return  # no categories means no preparations either (a fresh database)
     sections = []
-    for prep in Preparation.objects.all().iterator(chunk_size=2000):
+    # Preparations that already have sections (written after 0004) are left as they are.
+    done = set(PreparationSection.objects.values_list("preparation_id", flat=True).distinct())
+    for prep in Preparation.objects.exclude(pk__in=done).iterator(chunk_size=2000):
         for kind, position in KINDS:
             text = (getattr(prep, kind) or "").strip()
             if text:
@@ -44,6 +46,7 @@ def back_into_fields(apps, schema_editor):
     PreparationSection = apps.get_model("meetings", "PreparationSection")
     for section in PreparationSection.objects.all().iterator(chunk_size=2000):
         Preparation.objects.filter(pk=section.preparation_id).update(**{section.kind: section.text})
+    PreparationSection.objects.all().delete()
 
 
 class Migration(migrations.Migration):

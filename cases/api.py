@@ -86,6 +86,7 @@ class MappingEntrySerializer(serializers.ModelSerializer):
     case = serializers.UUIDField(source="case.uuid", read_only=True)
     author_agency = serializers.CharField(source="author_agency.name", read_only=True)
     written_by_family = serializers.BooleanField(read_only=True)
+    category = serializers.CharField(source="category.code", read_only=True)
 
     class Meta:
         model = MappingEntry
@@ -93,6 +94,7 @@ class MappingEntrySerializer(serializers.ModelSerializer):
             "id",
             "case",
             "area",
+            "category",
             "current_state",
             "desired_state",
             "is_priority",
@@ -108,6 +110,8 @@ class MappingEntryInput(serializers.Serializer):
     current_state = serializers.CharField()
     desired_state = serializers.CharField(required=False, allow_blank=True, default="")
     is_priority = serializers.BooleanField(required=False, default=False)
+    # An information category code; empty or left out: the life area's default.
+    category = serializers.CharField(required=False, allow_blank=True, max_length=40)
 
 
 class PlanActionSerializer(serializers.ModelSerializer):
@@ -280,7 +284,7 @@ class MappingEntryViewSet(
     queryset = MappingEntry._base_manager.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        queryset = MappingEntry.objects.select_related("case", "author_agency").order_by("id")
+        queryset = MappingEntry.objects.select_related("case", "author_agency", "category").order_by("id")
         case_uuid = self.request.query_params.get("case")
         if case_uuid:
             try:
@@ -310,6 +314,7 @@ class MappingEntryViewSet(
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         values.pop("case", None)
+        values.setdefault("category", None)  # left out: keep the row's category (see the service)
         entry = _service(services.mapping_entry_update, viewer=viewer_of(request), entry=entry, **values)
         return Response(MappingEntrySerializer(entry).data)
 

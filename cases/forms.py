@@ -266,6 +266,20 @@ class MappingEntryForm(WrittenByMixin):
         label=_("Så här vill familjen att det ska bli"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     is_priority = forms.BooleanField(label=_("Det här är viktigast just nu"), required=False)
+    category = forms.ChoiceField(
+        label=_("Vilken sorts information är det?"),
+        required=False,
+        help_text=_(
+            "Andra verksamheter ser raden bara om familjens samtycke omfattar den här sortens information. "
+            "Lämnar du förvalet får raden områdets kategori (se listan nedan)."
+        ),
+    )
+
+    def set_categories(self, categories: list[Any]) -> None:
+        """Offer the active categories (codes), with "the area's default" first."""
+        self.choice_field("category").choices = [("", _("Förvalt för området"))] + [
+            (c.code, c.label) for c in categories
+        ]
 
 
 class PlanForm(CaseForm):

@@ -21,6 +21,7 @@ from cases.models import (
     ExternalContact,
     FamilyMember,
     Guardianship,
+    LifeArea,
     MappingEntry,
     Plan,
     PlanAction,
@@ -29,6 +30,7 @@ from cases.models import (
     SharedItem,
     TeamMember,
 )
+from consent.models import CategoryDefault, InformationCategory
 from consent.scoping import Viewer, system_scope
 
 # --------------------------------------------------------------------------------------
@@ -315,7 +317,22 @@ def plan_counts(case: Case) -> dict[str, int]:
 
 
 def mapping_entries(case: Case) -> list[MappingEntry]:
-    return list(MappingEntry.objects.filter(case=case).select_related("author_agency", "written_by_guardian"))
+    """The mapping rows of `case` the current viewer may see: each row is read under its
+    own category, so a row of a category the viewer's agency has no consent for is simply
+    absent (no count, no placeholder)."""
+    return list(
+        MappingEntry.objects.filter(case=case).select_related("author_agency", "written_by_guardian", "category")
+    )
+
+
+def mapping_category_defaults() -> list[tuple[str, str, InformationCategory | None]]:
+    """(area, area label, default category) for every life area, for the writer to see."""
+    table = CategoryDefault.table(CategoryDefault.LIFE_AREA)
+    return [(value, str(label), table.get(value)) for value, label in LifeArea.choices]
+
+
+def active_categories() -> list[InformationCategory]:
+    return list(InformationCategory.objects.filter(is_active=True))
 
 
 @dataclass

@@ -7,7 +7,7 @@ through the consent services. Scoped models would show an administrator nothing 
 
 from django.contrib import admin
 
-from consent.models import InformationCategory
+from consent.models import CategoryDefault, InformationCategory
 
 
 @admin.register(InformationCategory)
@@ -23,3 +23,12 @@ class InformationCategoryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         # Categories are referenced by consent history; retire them with is_active instead.
         return False
+
+
+@admin.register(CategoryDefault)
+class CategoryDefaultAdmin(admin.ModelAdmin):
+    """Which category a mapping row or a preparation section gets unless its writer picks
+    another (`life_area:<area>`, `agency_kind:<kind>`)."""
+
+    list_display = ["subject", "category"]
+    list_editable = ["category"]

@@ -51,6 +51,49 @@ class InformationCategory(models.Model):
         return self.description_en if self.description_en and _english() else self.description
 
 
+class CategoryDefault(models.Model):
+    """The category a new item gets when its writer does not choose another (DESIGN rule
+    6: categories fit content, and which category fits is data too).
+
+    `subject` names what the default is for: a life area of the mapping
+    (`life_area:school`) or the kind of the agency writing a meeting preparation
+    (`agency_kind:healthcare`). The writer sees the default and may pick another.
+    """
+
+    LIFE_AREA = "life_area"
+    AGENCY_KIND = "agency_kind"
+
+    subject = models.CharField(_("gäller"), max_length=60, unique=True)
+    category = models.ForeignKey(
+        InformationCategory, on_delete=models.PROTECT, related_name="+", verbose_name=_("kategori")
+    )
+
+    class Meta:
+        verbose_name = _("förvald kategori")
+        verbose_name_plural = _("förvalda kategorier")
+        ordering = ["subject"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.category.code}"
+
+    @classmethod
+    def category_for(cls, kind: str, key: str, *, fallback: str) -> InformationCategory:
+        """The active default category for (`kind`, `key`), else the category `fallback`."""
+        row = cls.objects.filter(subject=f"{kind}:{key}", category__is_active=True).select_related("category").first()
+        return row.category if row is not None else InformationCategory.objects.get(code=fallback)
+
+    @classmethod
+    def table(cls, kind: str) -> dict[str, InformationCategory]:
+        """{key: category} for every default of `kind` (one query)."""
+        prefix = f"{kind}:"
+        return {
+            row.subject[len(prefix) :]: row.category
+            for row in cls.objects.filter(subject__startswith=prefix, category__is_active=True).select_related(
+                "category"
+            )
+        }
+
+
 def _english() -> bool:
     return (get_language() or "").startswith("en")
 

@@ -198,6 +198,13 @@ def _reads_of_unseen_items(viewer: Viewer) -> Q:
     return hidden
 
 
+def item_rule(model: type[models.Model], viewer: Viewer) -> Q:
+    """The visibility rule of a CaseItem subclass, as a condition on its own rows. For an
+    item that hangs on another item (a preparation's sections) to require that the other
+    item is visible too: `Exists(Parent._base_manager.filter(item_rule(Parent, viewer), ...))`."""
+    return _item_q(model, viewer)
+
+
 # --------------------------------------------------------------------------------------
 # Rules per model. A scoped model without a rule raises: new models must be decided here.
 # --------------------------------------------------------------------------------------

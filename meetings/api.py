@@ -21,7 +21,7 @@ from rest_framework.routers import DefaultRouter
 
 from consent import policy
 from meetings import selectors, services
-from meetings.models import AgendaItem, Decision, Invitation, Meeting, MinuteNote, Preparation
+from meetings.models import AgendaItem, Decision, Invitation, Meeting, MinuteNote, Preparation, PreparationSection
 from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of
 
 # --------------------------------------------------------------------------------------
@@ -110,10 +110,26 @@ class MeetingSerializer(serializers.ModelSerializer):
         ]
 
 
+class PreparationSectionSerializer(serializers.ModelSerializer):
+    category = serializers.CharField(source="category.code", read_only=True)
+
+    class Meta:
+        model = PreparationSection
+        fields = ["kind", "category", "text"]
+
+
 class PreparationSerializer(serializers.ModelSerializer):
+    """A preparation with the sections the caller may read (each under its own category).
+    The flat text fields repeat those sections: empty when a section is not written *or*
+    not readable by the caller, so they tell nothing the sections do not."""
+
     id = serializers.UUIDField(source="uuid", read_only=True)
     meeting = serializers.UUIDField(source="meeting.uuid", read_only=True)
     agency = serializers.CharField(source="author_agency.name", read_only=True)
+    sections = PreparationSectionSerializer(many=True, read_only=True)
+    what_we_see = serializers.SerializerMethodField()
+    what_we_contribute = serializers.SerializerMethodField()
+    our_questions = serializers.SerializerMethodField()
 
     class Meta:
         model = Preparation
@@ -121,12 +137,26 @@ class PreparationSerializer(serializers.ModelSerializer):
             "id",
             "meeting",
             "agency",
+            "sections",
             "what_we_see",
             "what_we_contribute",
             "our_questions",
             "updated_at",
             "submitted_at",
         ]
+
+    @staticmethod
+    def _text(obj: Preparation, kind: str) -> str:
+        return next((s.text for s in obj.sections.all() if s.kind == kind), "")
+
+    def get_what_we_see(self, obj: Preparation) -> str:
+        return self._text(obj, PreparationSection.Kind.WHAT_WE_SEE)
+
+    def get_what_we_contribute(self, obj: Preparation) -> str:
+        return self._text(obj, PreparationSection.Kind.WHAT_WE_CONTRIBUTE)
+
+    def get_our_questions(self, obj: Preparation) -> str:
+        return self._text(obj, PreparationSection.Kind.OUR_QUESTIONS)
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -182,6 +212,11 @@ class PreparationInput(serializers.Serializer):
     what_we_see = serializers.CharField(required=False, allow_blank=True, default="")
     what_we_contribute = serializers.CharField(required=False, allow_blank=True, default="")
     our_questions = serializers.CharField(required=False, allow_blank=True, default="")
+    # Information category codes per section; empty or left out: the default for the
+    # caller's kind of agency.
+    what_we_see_category = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+    what_we_contribute_category = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+    our_questions_category = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
     submit = serializers.BooleanField(required=False, default=False)
 
 
@@ -342,7 +377,10 @@ class PreparationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return super().get_permissions()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        queryset = Preparation.objects.select_related("meeting", "author_agency")
+        # The sections come through their own scoped manager: each is read under its own
+        # category, so one the caller may not read is absent from the answer.
+        sections = Prefetch("sections", queryset=PreparationSection.objects.select_related("category"))
+        queryset = Preparation.objects.select_related("meeting", "author_agency").prefetch_related(sections)
         meeting = self.request.query_params.get("meeting")
         if meeting:
             queryset = queryset.filter(meeting__uuid=meeting)

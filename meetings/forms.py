@@ -215,16 +215,34 @@ class AgendaItemForm(forms.Form):
 
 
 class PreparationForm(forms.Form):
+    """The three sections of a preparation, each with the category of what it holds
+    (preselected: the default for the writer's kind of agency)."""
+
+    SECTIONS = ("what_we_see", "what_we_contribute", "our_questions")
+
     what_we_see = forms.CharField(
         label=_("Det här ser vi"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Hur ser barnets situation ut från er verksamhet? Skriv en sammanfattning, inte er journal."),
     )
+    what_we_see_category = forms.ChoiceField(label=_("Vilken sorts information är ”Det här ser vi”?"), required=False)
     what_we_contribute = forms.CharField(
         label=_("Det här kan vi bidra med"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
+    what_we_contribute_category = forms.ChoiceField(
+        label=_("Vilken sorts information är ”Det här kan vi bidra med”?"), required=False
+    )
     our_questions = forms.CharField(label=_("Våra frågor"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    our_questions_category = forms.ChoiceField(label=_("Vilken sorts information är ”Våra frågor”?"), required=False)
+
+    def __init__(self, *args: Any, categories: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(c.code, c.label) for c in categories]
+        for name in self.SECTIONS:
+            field = self.fields[f"{name}_category"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = choices
 
 
 class ChildVoiceForm(forms.Form):

@@ -216,15 +216,14 @@ class AgendaItem(CaseItem):
 
 
 class Preparation(CaseItem):
-    """An invited agency's preparation: what we see, what we can contribute, our
-    questions. Others see it only once submitted, and only per consent ("preparations")."""
+    """An invited agency's preparation for a meeting. The preparation itself (that the
+    agency prepared, and when it handed it in) is of the category "preparations"; what it
+    says is in its sections, each of the category of what it holds. Others see it only once
+    submitted, and only per consent."""
 
     CATEGORY_CODE = "preparations"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="preparations")
-    what_we_see = models.TextField(_("det här ser vi"), blank=True)
-    what_we_contribute = models.TextField(_("det här kan vi bidra med"), blank=True)
-    our_questions = models.TextField(_("våra frågor"), blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
 
@@ -255,6 +254,62 @@ class Preparation(CaseItem):
     def is_late(self) -> bool:
         due = self.meeting.preparation_due_at
         return bool(due and self.submitted_at and self.submitted_at > due)
+
+
+class PreparationSection(CaseItem):
+    """One section of a preparation ("what we see", "what we can contribute", "our
+    questions"), with the information category of what it holds (DESIGN rule 6).
+
+    Another agency reads a section only while it may read the preparation itself
+    (submitted, taking part in the meeting, a consent for "preparations") *and* an
+    effective consent covers the section's own category: healthcare with a consent for
+    health but not for school situation does not see the school's school-situation
+    section. The author agency always sees its own sections. Empty sections are not
+    stored.
+    """
+
+    class Kind(models.TextChoices):
+        WHAT_WE_SEE = "what_we_see", _("Det här ser vi")
+        WHAT_WE_CONTRIBUTE = "what_we_contribute", _("Det här kan vi bidra med")
+        OUR_QUESTIONS = "our_questions", _("Våra frågor")
+
+    preparation = models.ForeignKey(Preparation, on_delete=models.CASCADE, related_name="sections")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    category = models.ForeignKey(
+        "consent.InformationCategory", on_delete=models.PROTECT, related_name="+", verbose_name=_("kategori")
+    )
+    text = models.TextField(_("text"))
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("avsnitt i en förberedelse")
+        verbose_name_plural = _("avsnitt i förberedelser")
+        ordering = ["preparation_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["preparation", "kind"], name="preparationsection_one_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    @classmethod
+    def shared_condition(cls, viewer: Viewer) -> Q:
+        # The preparation itself must be readable (submitted, the viewer's agency takes
+        # part, a "preparations" grant): the section's own category comes on top.
+        from consent.policy import item_rule
+
+        return Q(
+            Exists(Preparation._base_manager.filter(item_rule(Preparation, viewer), pk=OuterRef("preparation_id")))
+        )
+
+    @classmethod
+    def family_condition(cls, viewer: Viewer) -> Q:
+        from consent.policy import item_rule
+
+        return Q(
+            Exists(Preparation._base_manager.filter(item_rule(Preparation, viewer), pk=OuterRef("preparation_id")))
+        )
 
 
 class ChildVoice(CaseItem):

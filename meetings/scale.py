@@ -13,7 +13,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from meetings.models import AgendaItem, ChildVoice, Decision, Invitation, Meeting, MinuteNote, MinutesReply, Preparation
+from consent.models import CategoryDefault, InformationCategory
+from meetings.models import (
+    AgendaItem,
+    ChildVoice,
+    Decision,
+    Invitation,
+    Meeting,
+    MinuteNote,
+    MinutesReply,
+    Preparation,
+    PreparationSection,
+)
 from portal.scale.bulk import insert
 from portal.scale.county import CaseFacts, County
 
@@ -85,9 +96,6 @@ def seed(county: County) -> dict[str, int]:
                     created_by_id=contact.user_id if contact else None,
                     created_at=meeting.created_at + timedelta(days=2),
                     meeting_id=meeting.pk,
-                    what_we_see="Eleven har hög frånvaro men trivs med sin mentor.",
-                    what_we_contribute="Anpassningar i klassrummet och samtal varje vecka.",
-                    our_questions="Hur ser det ut hemma på morgnarna?",
                     updated_at=meeting.created_at + timedelta(days=2),
                     submitted_at=meeting.created_at + timedelta(days=3) if submitted else None,
                 )
@@ -135,6 +143,8 @@ def seed(county: County) -> dict[str, int]:
                 )
     insert(AgendaItem, agenda)
     insert(Preparation, preparations)
+    sections = _sections(preparations)
+    insert(PreparationSection, sections)
     insert(ChildVoice, voices)
     insert(MinuteNote, notes)
     insert(Decision, decisions)
@@ -146,9 +156,44 @@ def seed(county: County) -> dict[str, int]:
         "invitations": len(invitations),
         "agenda_items": len(agenda),
         "preparations": len(preparations),
+        "preparation_sections": len(sections),
         "minute_notes": len(notes),
         "meeting_decisions": len(decisions),
     }
+
+
+SECTIONS = [
+    (PreparationSection.Kind.WHAT_WE_SEE, "Eleven har hög frånvaro men trivs med sin mentor."),
+    (PreparationSection.Kind.WHAT_WE_CONTRIBUTE, "Anpassningar i klassrummet och samtal varje vecka."),
+    (PreparationSection.Kind.OUR_QUESTIONS, "Hur ser det ut hemma på morgnarna?"),
+]
+
+
+def _sections(preparations: list[Preparation]) -> list[PreparationSection]:
+    """Each preparation's three sections, in the default category of its agency's kind."""
+    from agencies.models import Agency
+
+    kinds = dict(
+        Agency._base_manager.filter(pk__in={p.author_agency_id for p in preparations}).values_list("pk", "kind")
+    )
+    defaults = CategoryDefault.table(CategoryDefault.AGENCY_KIND)
+    fallback = InformationCategory.objects.get(code=Preparation.CATEGORY_CODE)
+    return [
+        PreparationSection(
+            case_id=prep.case_id,
+            author_agency_id=prep.author_agency_id,
+            created_by_id=prep.created_by_id,
+            created_at=prep.created_at,
+            updated_at=prep.updated_at,
+            preparation_id=prep.pk,
+            kind=kind,
+            position=position,
+            category_id=defaults.get(kinds.get(prep.author_agency_id, ""), fallback).pk,
+            text=text,
+        )
+        for prep in preparations
+        for position, (kind, text) in enumerate(SECTIONS)
+    ]
 
 
 def _item(case: CaseFacts, at: Any) -> dict[str, Any]:

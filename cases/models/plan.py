@@ -33,11 +33,22 @@ class LifeArea(models.TextChoices):
 
 class MappingEntry(CaseItem):
     """One life area of the mapping (kartläggning): how it is now and how the family wants
-    it to be, in the family's own words, and whether it matters most right now."""
+    it to be, in the family's own words, and whether it matters most right now.
 
-    CATEGORY_CODE = "family"
+    Each row carries the information category of what it holds (the school row is
+    "school situation", the health row "health"), so an agency reads a row only under a
+    consent for that row's category. The default per life area is data
+    (`consent.CategoryDefault`, `life_area:<area>`); the writer may choose another.
+    """
+
+    # The category of rows the defaults do not cover (and of rows written before rows
+    # carried their own category).
+    FALLBACK_CATEGORY = "family"
 
     area = models.CharField(_("område"), max_length=20, choices=LifeArea.choices)
+    category = models.ForeignKey(
+        "consent.InformationCategory", on_delete=models.PROTECT, related_name="+", verbose_name=_("kategori")
+    )
     current_state = models.TextField(_("så här är det nu"))
     desired_state = models.TextField(_("så här vill vi att det ska bli"), blank=True)
     is_priority = models.BooleanField(_("viktigast just nu"), default=False)

@@ -25,6 +25,7 @@ from cases.services._common import (
     require_staff,
 )
 from consent import policy
+from consent.models import CategoryDefault, InformationCategory
 from consent.scoping import Viewer, system_scope
 from portal import audit
 
@@ -49,6 +50,18 @@ def _mapping_fields(area: str, current_state: str, desired_state: str) -> tuple[
     return area, current_state, desired_state
 
 
+def mapping_category(area: str, code: str = "") -> InformationCategory:
+    """The category of a mapping row: the one the writer chose (`code`), else the default
+    of its life area (`consent.CategoryDefault`, `life_area:<area>`). An unknown or
+    retired code raises CaseError."""
+    if code:
+        category = InformationCategory.objects.filter(code=code, is_active=True).first()
+        if category is None:
+            raise CaseError(_("Välj en av kategorierna i listan."))
+        return category
+    return CategoryDefault.category_for(CategoryDefault.LIFE_AREA, area, fallback=MappingEntry.FALLBACK_CATEGORY)
+
+
 def mapping_entry_create(
     *,
     viewer: Viewer,
@@ -57,29 +70,40 @@ def mapping_entry_create(
     current_state: str,
     desired_state: str = "",
     is_priority: bool = False,
+    category: str = "",
     written_by_guardian_id: int | None = None,
     written_by_child: bool = False,
 ) -> MappingEntry:
     """Map one life area: how it is now, how the family wants it, and whether it matters
     most right now (seed 004). Several entries per area are fine (the child's and a
-    parent's view)."""
+    parent's view). The row gets the category `category` (a code) or, when empty, the
+    default of its life area; another agency reads it only under a consent for that
+    category."""
     require_coordinator(viewer, case, _("Bara samordnaren kan ändra kartläggningen."))
     require_open(case)
     area, current_state, desired_state = _mapping_fields(area, current_state, desired_state)
     check_family_author(case, written_by_guardian_id)
+    chosen = mapping_category(area, category)
     with transaction.atomic():
         entry = MappingEntry.objects.create(
             case=case,
             author_agency_id=viewer.agency_id,
             created_by_id=viewer.user_id,
             area=area,
+            category=chosen,
             current_state=current_state,
             desired_state=desired_state,
             is_priority=bool(is_priority),
             written_by_guardian_id=written_by_guardian_id,
             written_by_child=bool(written_by_child),
         )
-        audit.record(viewer=viewer, action="mapping.entry_created", obj=entry, case_id=case.pk, data={"area": area})
+        audit.record(
+            viewer=viewer,
+            action="mapping.entry_created",
+            obj=entry,
+            case_id=case.pk,
+            data={"area": area, "category": chosen.code},
+        )
     return entry
 
 
@@ -91,8 +115,11 @@ def mapping_entry_update(
     current_state: str,
     desired_state: str = "",
     is_priority: bool = False,
+    category: str | None = None,
 ) -> MappingEntry:
-    """Change an entry the viewer's agency wrote (consent never gives write access)."""
+    """Change an entry the viewer's agency wrote (consent never gives write access).
+    `category`: a code; "" for the default of the (new) life area; None keeps the row's
+    category unless the life area changes, when the new area's default applies."""
     with system_scope():
         case = Case.objects.get(pk=entry.case_id)
     require_coordinator(viewer, case, _("Bara samordnaren kan ändra kartläggningen."))
@@ -100,12 +127,23 @@ def mapping_entry_update(
     if not policy.can_edit(viewer, entry):
         raise CaseError(_("Du kan bara ändra det som din verksamhet har skrivit."))
     area, current_state, desired_state = _mapping_fields(area, current_state, desired_state)
+    if category is None and area == entry.area:
+        chosen = InformationCategory.objects.get(pk=entry.category_id)
+    else:
+        chosen = mapping_category(area, category or "")
     with transaction.atomic():
         entry.area, entry.current_state, entry.desired_state = area, current_state, desired_state
+        entry.category = chosen
         entry.is_priority = bool(is_priority)
         entry.updated_at = timezone.now()
-        entry.save(update_fields=["area", "current_state", "desired_state", "is_priority", "updated_at"])
-        audit.record(viewer=viewer, action="mapping.entry_updated", obj=entry, case_id=case.pk, data={"area": area})
+        entry.save(update_fields=["area", "category", "current_state", "desired_state", "is_priority", "updated_at"])
+        audit.record(
+            viewer=viewer,
+            action="mapping.entry_updated",
+            obj=entry,
+            case_id=case.pk,
+            data={"area": area, "category": chosen.code},
+        )
     return entry
 
 

@@ -33,8 +33,10 @@ def mapping(request: HttpRequest, case_uuid: str) -> HttpResponse:
     viewer = viewer_of(request)
     case = case_or_404(request, case_uuid)
     guardianships = selectors.guardianships(case)
+    categories = selectors.active_categories()
     form = MappingEntryForm(request.POST or None)
     form.set_family(guardianships)
+    form.set_categories(categories)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -47,6 +49,7 @@ def mapping(request: HttpRequest, case_uuid: str) -> HttpResponse:
                     current_state=data["current_state"],
                     desired_state=data.get("desired_state", ""),
                     is_priority=data.get("is_priority", False),
+                    category=data.get("category", ""),
                     **form.written_by_kwargs(),
                 )
             except services.CaseError as error:
@@ -67,6 +70,8 @@ def mapping(request: HttpRequest, case_uuid: str) -> HttpResponse:
             "is_coordinator": may_coordinate(viewer, case),
             "areas": areas,
             "priorities": [e for e in entries if e.is_priority],
+            "has_entries": bool(entries),
+            "category_defaults": selectors.mapping_category_defaults(),
             "form": form,
             "goal_form": GoalForm(),
         },
@@ -78,7 +83,7 @@ def mapping_edit(request: HttpRequest, case_uuid: str, entry_uuid: str) -> HttpR
     viewer = viewer_of(request)
     case = case_or_404(request, case_uuid)
     try:
-        entry = MappingEntry.objects.get(case=case, uuid=entry_uuid)
+        entry = MappingEntry.objects.select_related("category").get(case=case, uuid=entry_uuid)
     except (MappingEntry.DoesNotExist, ValueError):
         raise Http404 from None
     form = MappingEntryForm(
@@ -88,9 +93,11 @@ def mapping_edit(request: HttpRequest, case_uuid: str, entry_uuid: str) -> HttpR
             "current_state": entry.current_state,
             "desired_state": entry.desired_state,
             "is_priority": entry.is_priority,
+            "category": entry.category.code,
         },
     )
     del form.fields["written_by"]
+    form.set_categories(selectors.active_categories())
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -103,13 +110,19 @@ def mapping_edit(request: HttpRequest, case_uuid: str, entry_uuid: str) -> HttpR
                     current_state=data["current_state"],
                     desired_state=data.get("desired_state", ""),
                     is_priority=data.get("is_priority", False),
+                    category=data.get("category", ""),
                 )
             except services.CaseError as error:
                 form.add_error(None, str(error))
             else:
                 return done(request, _("Kartläggningen är ändrad."), "cases:mapping", case.uuid)
         status = 400
-    return render(request, "cases/mapping_edit.html", {"case": case, "entry": entry, "form": form}, status=status)
+    return render(
+        request,
+        "cases/mapping_edit.html",
+        {"case": case, "entry": entry, "form": form, "category_defaults": selectors.mapping_category_defaults()},
+        status=status,
+    )
 
 
 # --------------------------------------------------------------------------------------

@@ -6,9 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consent.models import CategoryDefault, InformationCategory
 from consent.scoping import Viewer, system_scope
 from meetings import push
-from meetings.models import ChildVoice, Invitation, Meeting, Preparation
+from meetings.models import ChildVoice, Invitation, Meeting, Preparation, PreparationSection
 from meetings.recipients import agency_user_ids, coordinator_ids
 from meetings.selectors import consented_agency_ids
 from meetings.services.base import (
@@ -32,6 +33,25 @@ def _agency_invitation(meeting: Meeting, agency_id: int | None) -> Invitation | 
         return Invitation.objects.filter(meeting_id=meeting.pk, agency_id=agency_id, withdrawn_at__isnull=True).first()
 
 
+def preparation_default_category(agency_id: int | None) -> InformationCategory:
+    """The category a section of this agency's preparation gets unless the writer picks
+    another: the default for the agency's kind (`consent.CategoryDefault`,
+    `agency_kind:<kind>`), else "preparations"."""
+    from agencies.models import Agency
+
+    kind = Agency.objects.filter(pk=agency_id or 0).values_list("kind", flat=True).first() or ""
+    return CategoryDefault.category_for(CategoryDefault.AGENCY_KIND, kind, fallback=Preparation.CATEGORY_CODE)
+
+
+def _section_category(code: str, default: InformationCategory) -> InformationCategory:
+    if not code:
+        return default
+    category = InformationCategory.objects.filter(code=code, is_active=True).first()
+    if category is None:
+        raise MeetingError(_("Välj en av kategorierna i listan."))
+    return category
+
+
 def preparation_save(
     *,
     viewer: Viewer,
@@ -40,9 +60,16 @@ def preparation_save(
     what_we_contribute: str,
     our_questions: str,
     submit: bool = False,
+    what_we_see_category: str = "",
+    what_we_contribute_category: str = "",
+    our_questions_category: str = "",
 ) -> Preparation:
     """Save (and with `submit`, hand in) the viewer's agency's preparation. Other agencies
-    see it only once submitted, and only under a consent for "preparations"."""
+    see it only once submitted, and only under a consent for "preparations"; each section
+    ("what we see", "what we can contribute", "our questions") additionally only under a
+    consent for its own category. `*_category` are category codes; empty means the
+    default for the agency's kind. An empty section is not stored (an emptied one is
+    removed)."""
     meeting = fresh_meeting(meeting)
     case = fresh_case(meeting.case_id)
     require_visible(viewer, meeting)
@@ -54,12 +81,16 @@ def preparation_save(
         raise MeetingError(_("Din verksamhet är inte inbjuden till mötet."))
     if meeting.is_cancelled or meeting.ended_at is not None:
         raise MeetingError(_("Mötet är inte längre planerat."))
-    fields = {
-        "what_we_see": (what_we_see or "").strip()[:LIMIT],
-        "what_we_contribute": (what_we_contribute or "").strip()[:LIMIT],
-        "our_questions": (our_questions or "").strip()[:LIMIT],
+    default = preparation_default_category(viewer.agency_id)
+    texts: dict[str, tuple[str, str]] = {
+        PreparationSection.Kind.WHAT_WE_SEE: (what_we_see, what_we_see_category),
+        PreparationSection.Kind.WHAT_WE_CONTRIBUTE: (what_we_contribute, what_we_contribute_category),
+        PreparationSection.Kind.OUR_QUESTIONS: (our_questions, our_questions_category),
     }
-    if submit and not any(fields.values()):
+    sections = {
+        kind: ((text or "").strip()[:LIMIT], _section_category(code, default)) for kind, (text, code) in texts.items()
+    }
+    if submit and not any(text for text, _category in sections.values()):
         raise MeetingError(_("Skriv något i förberedelsen innan du skickar in den."))
     with transaction.atomic(), system_scope():
         preparation = (
@@ -73,19 +104,22 @@ def preparation_save(
                 author_agency_id=viewer.agency_id,  # type: ignore[misc]
                 created_by_id=viewer.user_id,
             )
-        for name, value in fields.items():
-            setattr(preparation, name, value)
         preparation.updated_at = timezone.now()
         if first_submit:
             preparation.submitted_at = preparation.updated_at
         preparation.save()
+        _save_sections(viewer, preparation, sections)
         action = "preparation.submitted" if first_submit else "preparation.saved"
         audit.record(
             viewer=viewer,
             action=action,
             obj=preparation,
             case_id=case.pk,
-            data={"meeting": str(meeting.uuid), "submitted": preparation.submitted_at is not None},
+            data={
+                "meeting": str(meeting.uuid),
+                "submitted": preparation.submitted_at is not None,
+                "sections": {str(kind): category.code for kind, (text, category) in sections.items() if text},
+            },
         )
         if first_submit:
             _notify_submitted(meeting, viewer.agency_id)  # type: ignore[arg-type]
@@ -94,6 +128,33 @@ def preparation_save(
         if preparation.submitted_at is not None:
             after_commit_push(meeting.pk, push.MEETING)
     return preparation
+
+
+def _save_sections(
+    viewer: Viewer, preparation: Preparation, sections: dict[str, tuple[str, InformationCategory]]
+) -> None:
+    """Write the preparation's sections: one row per non-empty kind, emptied ones removed."""
+    existing = {s.kind: s for s in PreparationSection.objects.filter(preparation=preparation)}
+    positions = {kind: n for n, kind in enumerate(PreparationSection.Kind.values)}
+    for kind, (text, category) in sections.items():
+        row = existing.get(kind)
+        if not text:
+            if row is not None:
+                row.delete()
+            continue
+        if row is None:
+            row = PreparationSection(
+                preparation=preparation,
+                case_id=preparation.case_id,
+                author_agency_id=preparation.author_agency_id,
+                created_by_id=viewer.user_id,
+                kind=kind,
+                position=positions[kind],
+            )
+        elif row.text == text and row.category_id == category.pk:
+            continue
+        row.text, row.category, row.updated_at = text, category, preparation.updated_at
+        row.save()
 
 
 def _notify_submitted(meeting: Meeting, author_agency_id: int) -> None:

@@ -12,7 +12,7 @@ from django.shortcuts import resolve_url
 
 from consent import policy
 from consent.scoping import Viewer
-from meetings.models import AgendaItem, ChildVoice, Invitation, Meeting, Preparation
+from meetings.models import AgendaItem, ChildVoice, Invitation, Meeting, Preparation, PreparationSection
 from meetings.recipients import agencies_without_contact
 from meetings.selectors import own_invitation
 
@@ -81,6 +81,13 @@ def meeting_context(viewer: Viewer, meeting: Meeting) -> dict[str, Any]:
         p.author_agency_id: p
         for p in Preparation.objects.filter(meeting=meeting).select_related("author_agency", "meeting")
     }
+    # Each section is read under its own category: one the viewer's agency may not read
+    # is simply absent (no count, no placeholder).
+    sections: dict[int, list[PreparationSection]] = {}
+    for section in PreparationSection.objects.filter(preparation__meeting=meeting).select_related("category"):
+        sections.setdefault(section.preparation_id, []).append(section)
+    for prep in preparations.values():
+        prep.visible_sections = sections.get(prep.pk, [])  # type: ignore[attr-defined]
     voices = list(ChildVoice.objects.filter(meeting=meeting))
     mine = own_invitation(viewer, meeting, invitations)
     is_coordinator = policy.is_coordinator_of(viewer, meeting.case)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from cases.models import Case, ExternalContact, Guardianship
 from consent import policy
+from consent.models import InformationCategory
 from meetings import calendar, selectors, services
 from meetings.forms import (
     AgendaItemForm,
@@ -25,7 +26,8 @@ from meetings.forms import (
     MeetingTimeForm,
     PreparationForm,
 )
-from meetings.models import AgendaItem, ChildVoice, Invitation, Meeting, Preparation
+from meetings.models import AgendaItem, ChildVoice, Invitation, Meeting, Preparation, PreparationSection
+from meetings.services.preparing import preparation_default_category
 from meetings.views.common import (
     get_meeting,
     invitations_of,
@@ -309,9 +311,10 @@ def preparation(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     if not invited and meeting.author_agency_id != viewer.agency_id:
         raise Http404
     existing = Preparation.objects.filter(meeting=meeting, author_agency_id=viewer.agency_id).first()
+    categories = list(InformationCategory.objects.filter(is_active=True))
     status = 200
     if request.method == "POST":
-        form = PreparationForm(request.POST)
+        form = PreparationForm(request.POST, categories=categories)
         if form.is_valid():
             submit = "submit" in request.POST
             try:
@@ -326,14 +329,15 @@ def preparation(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
                 return see_other("meetings:detail", meeting.uuid)
         status = 400
     else:
-        initial = {}
+        # Each section's category is preselected: what the writer chose before, else the
+        # default for the agency's kind.
+        default = preparation_default_category(viewer.agency_id).code
+        initial = {f"{name}_category": default for name in PreparationForm.SECTIONS}
         if existing is not None:
-            initial = {
-                "what_we_see": existing.what_we_see,
-                "what_we_contribute": existing.what_we_contribute,
-                "our_questions": existing.our_questions,
-            }
-        form = PreparationForm(initial=initial)
+            for section in PreparationSection.objects.filter(preparation=existing).select_related("category"):
+                initial[section.kind] = section.text
+                initial[f"{section.kind}_category"] = section.category.code
+        form = PreparationForm(initial=initial, categories=categories)
     return render(
         request,
         "meetings/preparation_form.html",

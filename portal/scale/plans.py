@@ -8,6 +8,7 @@ from typing import Any
 
 from agencies.models import Agency
 from cases.models import ExternalContact, FamilyMember, MappingEntry, Plan, PlanAction, PlanChange, PlanGoal, SharedItem
+from consent.models import CategoryDefault, InformationCategory
 from portal.scale.bulk import insert
 from portal.scale.county import County
 
@@ -21,6 +22,8 @@ AREAS = ["school", "health", "leisure", "family", "parent_work", "parent_health"
 def seed(county: County) -> None:
     rng, now, today = county.rng, county.now, county.today
     mapping, plans, goals, family, externals, shared = [], [], [], [], [], []
+    area_category = {area: category.pk for area, category in CategoryDefault.table(CategoryDefault.LIFE_AREA).items()}
+    fallback_category = InformationCategory.objects.get(code=MappingEntry.FALLBACK_CATEGORY).pk
     for case in county.cases:
         author = case.coordinator_agency_id
         created = case.opened_at + timedelta(days=10)
@@ -32,6 +35,7 @@ def seed(county: County) -> None:
                     created_by_id=case.coordinator_id,
                     created_at=created,
                     area=area,
+                    category_id=area_category.get(area, fallback_category),
                     current_state="Det fungerar inte så bra just nu.",
                     desired_state="Vi vill att det ska kännas lugnare.",
                     is_priority=k == 0,

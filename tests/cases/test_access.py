@@ -162,7 +162,7 @@ def _foreign_objects(world):
             "member_uuid": member.uuid,
             "contact_uuid": ExternalContact.objects.create(case=other, organisation="FK", name="H").uuid,
             "entry_uuid": MappingEntry.objects.create(
-                case=other, author_agency=author, area="school", current_state="X"
+                case=other, author_agency=author, area="school", category=category("school"), current_state="X"
             ).uuid,
             "goal_uuid": PlanGoal.objects.create(case=other, author_agency=author, text="Mål").uuid,
             "action_uuid": PlanAction.objects.create(

@@ -536,6 +536,8 @@ NOISE = [
 def normalize(body: str, values: list[str]) -> str:
     """The body without what legitimately differs between the known and the unknown run:
     the typed identifiers themselves, uuids, CSRF tokens, clock times."""
+    # Uuids first: a typed identifier's digits can also occur inside an unrelated uuid.
+    body = UUID_RE.sub("«UUID»", body)
     variants: set[str] = set()
     short: set[str] = set()
     for value in values:
@@ -550,7 +552,6 @@ def normalize(body: str, values: list[str]) -> str:
     for value in short:
         body = re.sub(rf"(?<=[.:] ){re.escape(value)}(?= (is not|finns inte))", "«ID»", body)
         body = re.sub(rf"\b([ge]):{re.escape(value)}\b", r"\1:«ID»", body)
-    body = UUID_RE.sub("«UUID»", body)
     for pattern, replacement in NOISE:
         body = pattern.sub(replacement, body)
     return body

@@ -74,13 +74,18 @@ def _made(mw: Any, key: str, foreign: bool, make: Any) -> Any:
 
 def _entry(mw: Any, foreign: bool) -> Any:
     from cases.models import MappingEntry
+    from consent.models import InformationCategory
 
     return _made(
         mw,
         "mapping",
         foreign,
         lambda w, case, author: MappingEntry.objects.create(
-            case=case, author_agency=author, area="school", current_state="MARKER-MAPPING"
+            case=case,
+            author_agency=author,
+            area="family",
+            category=InformationCategory.objects.get(code="family"),
+            current_state="MARKER-MAPPING",
         ),
     )
 

@@ -51,8 +51,17 @@ def _meetings(mw: Any, foreign: bool) -> dict[str, Any]:
     if key not in mw.objects:
         from django.utils import timezone
 
+        from consent.models import InformationCategory
         from consent.scoping import system_scope
-        from meetings.models import AgendaItem, Decision, Invitation, Meeting, MinuteNote, Preparation
+        from meetings.models import (
+            AgendaItem,
+            Decision,
+            Invitation,
+            Meeting,
+            MinuteNote,
+            Preparation,
+            PreparationSection,
+        )
 
         case = mw.other_case if foreign else mw.case
         author = mw.unrelated if foreign else mw.coordination
@@ -86,8 +95,15 @@ def _meetings(mw: Any, foreign: bool) -> dict[str, Any]:
                 meeting=planned,
                 case=case,
                 author_agency=agencies[0],
-                what_we_see="Förberedelse",
                 submitted_at=now,
+            )
+            PreparationSection.objects.create(
+                preparation=made["preparation"],
+                case=case,
+                author_agency=agencies[0],
+                kind=PreparationSection.Kind.WHAT_WE_SEE,
+                category=InformationCategory.objects.get(code="preparations"),
+                text="Förberedelse",
             )
             Meeting.objects.filter(pk=held.pk).update(
                 status=Meeting.Status.HELD, started_at=held.starts_at, ended_at=held.ends_at, minutes_shared_at=now

@@ -39,6 +39,7 @@ REFERENCE_DATA = [
     ("portal.migrations.0002_initial_editable_texts", "add_texts", "portal", "EditableText"),
     ("insights.migrations.0002_initial_categories_and_service_areas", "add", "insights", "GapCategory"),
     ("directory.migrations.0002_initial_need_kinds", "add", "directory", "NeedKind"),
+    ("consent.migrations.0007_seed_category_defaults", "add_defaults", "consent", "CategoryDefault"),
 ]
 
 

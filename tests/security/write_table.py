@@ -305,7 +305,10 @@ TABLE: dict[str, Expect | Reason] = {
     ),
     "POST cases:external_remove": Expect(),
     "POST cases:mapping": Expect(
-        fields={"written_by": "another child's guardian as the author (g:<id>)"},
+        fields={
+            "written_by": "another child's guardian as the author (g:<id>)",
+            "category": REFERENCE + " (information categories, by code)",
+        },
         probes=(
             own(
                 "another child's guardian as author",
@@ -315,7 +318,10 @@ TABLE: dict[str, Expect | Reason] = {
         ),
     ),
     "POST cases:mapping_edit": Expect(
-        fields={"written_by": URL_ONLY + " (a guardian of the entry's own case)"},
+        fields={
+            "written_by": URL_ONLY + " (a guardian of the entry's own case)",
+            "category": REFERENCE + " (information categories, by code)",
+        },
         data=lambda ctx: {"area": "school", "current_state": TYPED_TEXT},
     ),
     "POST cases:plan": Expect(
@@ -447,7 +453,13 @@ TABLE: dict[str, Expect | Reason] = {
     "POST meetings:answer": Expect(data=lambda ctx: {"answer": "yes"}),
     "POST meetings:withdraw": Expect(),
     "POST meetings:preparation": Expect(
-        fields={"submit": "not an identifier: a button"}, data=lambda ctx: {"what_we_see": TYPED_TEXT}
+        fields={
+            "submit": "not an identifier: a button",
+            "what_we_see_category": REFERENCE + " (information categories, by code)",
+            "what_we_contribute_category": REFERENCE + " (information categories, by code)",
+            "our_questions_category": REFERENCE + " (information categories, by code)",
+        },
+        data=lambda ctx: {"what_we_see": TYPED_TEXT},
     ),
     "POST meetings:child_voice": Expect(data=lambda ctx: {"text": TYPED_TEXT}),
     "POST meetings:room_start": Expect(),

@@ -26,6 +26,17 @@ def _eager_celery() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _swedish() -> Iterator[None]:
+    # A request in English leaves English active in the worker's thread; each test starts
+    # in the portal's language so service messages are checked as users get them.
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
     cache.clear()
     yield

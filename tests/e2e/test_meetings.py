@@ -74,6 +74,9 @@ def _mentor_prepares(page, meeting_url: str) -> None:
     page.goto(meeting_url.replace("://", "://", 1))
     page.get_by_role("link", name="Skriv er förberedelse").click()
     page.get_by_label("Det här ser vi").fill(PREPARATION)
+    # Each section carries its category; the school's default is "school situation", which
+    # BUP may not read in the demo. The mentor shares this one as a preparation.
+    page.get_by_label("Vilken sorts information är ”Det här ser vi”?").select_option("preparations")
     page.get_by_label("Det här kan vi bidra med").fill("Mentorn möter Elsa vid entrén varje morgon.")
     page.get_by_label("Våra frågor").fill("Hur kan vi stötta sömnen?")
     check_accessibility(page, "meetings-preparation")

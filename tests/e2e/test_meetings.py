@@ -73,12 +73,12 @@ def _mentor_prepares(page, meeting_url: str) -> None:
     assert due.get_by_text("Förberedelser att skriva").is_visible()
     page.goto(meeting_url.replace("://", "://", 1))
     page.get_by_role("link", name="Skriv er förberedelse").click()
-    page.get_by_label("Det här ser vi").fill(PREPARATION)
+    page.get_by_label("Det här ser vi", exact=True).fill(PREPARATION)
     # Each section carries its category; the school's default is "school situation", which
     # BUP may not read in the demo. The mentor shares this one as a preparation.
     page.get_by_label("Vilken sorts information är ”Det här ser vi”?").select_option("preparations")
-    page.get_by_label("Det här kan vi bidra med").fill("Mentorn möter Elsa vid entrén varje morgon.")
-    page.get_by_label("Våra frågor").fill("Hur kan vi stötta sömnen?")
+    page.get_by_label("Det här kan vi bidra med", exact=True).fill("Mentorn möter Elsa vid entrén varje morgon.")
+    page.get_by_label("Våra frågor", exact=True).fill("Hur kan vi stötta sömnen?")
     check_accessibility(page, "meetings-preparation")
     page.get_by_role("button", name="Skicka in förberedelsen").click()
     assert page.get_by_text("Förberedelsen är inskickad").is_visible()

@@ -550,6 +550,25 @@ def party_for_viewer(viewer: Viewer, case) -> Party | None:  # type: ignore[no-u
     return Party(guardian_id=guardian_id)
 
 
+def _carried(
+    decisions: Iterable[ConsentDecision], *, to: Consent, by_user_id: int | None, at, version: int
+) -> list[ConsentDecision]:  # type: ignore[no-untyped-def]
+    """The parties' latest answers carried over to a new version `to` of the consent."""
+    return [
+        ConsentDecision(
+            consent=to,
+            guardian_id=old.guardian_id,
+            is_child=old.is_child,
+            decision=old.decision,
+            method=ConsentDecision.Method.CARRIED,
+            recorded_by_id=by_user_id,
+            decided_at=at,
+            note=f"v{version}",
+        )
+        for old in decisions
+    ]
+
+
 def consent_narrow(
     *,
     viewer: Viewer,
@@ -594,19 +613,9 @@ def consent_narrow(
         ConsentScope.objects.bulk_create([ConsentScope(consent=new, agency_id=a, category_id=c) for a, c in keep])
         now = timezone.now()
         ConsentDecision.objects.bulk_create(
-            [
-                ConsentDecision(
-                    consent=new,
-                    guardian_id=old.guardian_id,
-                    is_child=old.is_child,
-                    decision=old.decision,
-                    method=ConsentDecision.Method.CARRIED,
-                    recorded_by_id=viewer.user_id,
-                    decided_at=now,
-                    note=f"v{consent.version}",
-                )
-                for old in latest_decisions(consent).values()
-            ]
+            _carried(
+                latest_decisions(consent).values(), to=new, by_user_id=viewer.user_id, at=now, version=consent.version
+            )
         )
         lost = grants_rebuild(case)
         audit.record(
@@ -676,19 +685,13 @@ def consents_end_on_close(*, viewer: Viewer, case) -> list[Consent]:  # type: ig
             )
             ended.append(end)
             new_scopes += [ConsentScope(consent=end, agency_id=a, category_id=c) for a, c in scopes.get(consent.pk, [])]
-            carried += [
-                ConsentDecision(
-                    consent=end,
-                    guardian_id=old.guardian_id,
-                    is_child=old.is_child,
-                    decision=old.decision,
-                    method=ConsentDecision.Method.CARRIED,
-                    recorded_by_id=viewer.user_id,
-                    decided_at=now,
-                    note=f"v{consent.version}",
-                )
-                for old in decisions.get(consent.pk, {}).values()
-            ]
+            carried += _carried(
+                decisions.get(consent.pk, {}).values(),
+                to=end,
+                by_user_id=viewer.user_id,
+                at=now,
+                version=consent.version,
+            )
         ConsentScope.objects.bulk_create(new_scopes)
         ConsentDecision.objects.bulk_create(carried)
         DecisionCode.objects.filter(consent__case_id=case.pk, used_at__isnull=True).update(used_at=now)

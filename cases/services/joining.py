@@ -204,7 +204,9 @@ def _carry_out_if_agreed(viewer: Viewer, join: CaseJoin) -> None:
             phase=Case.Phase.CLOSE,
         )
         absorb.refresh_from_db()
-    consent_services.grants_rebuild(absorb)
+    # Closing ends the absorbed collaboration's consents for everyone to see (rule 18),
+    # the same step case_close takes; it also rebuilds the grant index.
+    consent_services.consents_end_on_close(viewer=viewer, case=absorb)
     consent = None
     if joining:
         categories = {basic}.union(*(had[m.agency_id] for m in joining))

@@ -1,14 +1,24 @@
-"""Shared fixtures: eager Celery, a clean cache, the system scope for set-up, the world."""
+"""Shared fixtures: eager Celery, a clean cache, the system scope for set-up, the world.
+
+Scopes run as in production. Fixtures (set-up and tear-down) run in the system scope;
+the test body runs in NO scope, so a service, selector or query the test calls directly
+must say whose eyes it runs with (`scope(viewer)` or `system_scope()`), exactly as a
+view, task or consumer must. Requests enter their viewer's scope in middleware; eager
+Celery tasks run in a fresh context, as in a worker, so a task that forgets to enter
+its own scope fails here as it would in production.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextvars
+from collections.abc import Generator, Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from consent.scoping import _current, system_scope
+from consent.scoping import SYSTEM_VIEWER, _current, system_scope
 from portal.celery import app as celery_app
 from tests.world import World, build_world
 
@@ -17,11 +27,51 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"Samverkansportalen test services: {settings.PORTAL_SERVICES_LABEL}"
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef, request: pytest.FixtureRequest) -> Generator[None, Any, Any]:
+    """Set-up runs in the system scope (explicitly, here, not by an autouse fixture)."""
+    token = _current.set(SYSTEM_VIEWER)
+    try:
+        return (yield)
+    finally:
+        _current.reset(token)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, Any, Any]:
+    token = _current.set(SYSTEM_VIEWER)
+    try:
+        return (yield)
+    finally:
+        _current.reset(token)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
+    """The test body runs with no scope at all, as a request does before its middleware."""
+    token = _current.set(None)
+    try:
+        return (yield)
+    finally:
+        _current.reset(token)
+
+
 @pytest.fixture(autouse=True)
-def _eager_celery() -> Iterator[None]:
+def _eager_celery(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # Changing Django settings at test time has no effect on the configured app.
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+    # A worker runs each task in a context of its own: no scope, no active language
+    # inherited from whoever queued it. An eager task gets the same (database
+    # connections are per thread, so it still shares the test's transaction).
+    from celery.app.task import Task
+
+    apply = Task.apply
+
+    def apply_as_a_worker(self: Task, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(apply, self, *args, **kwargs)
+
+    monkeypatch.setattr(Task, "apply", apply_as_a_worker)
     yield
 
 
@@ -77,21 +127,9 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
     ensure_reference_data()
 
 
-@pytest.fixture(autouse=True)
-def _system_scope_for_setup() -> Iterator[None]:
-    """Tests set up data freely; requests enter their own viewer's scope in middleware."""
-    with system_scope():
-        yield
-
-
 @pytest.fixture
-def no_scope() -> Iterator[None]:
-    """Run the test body with no scope at all (to prove the guard raises)."""
-    token = _current.set(None)
-    try:
-        yield
-    finally:
-        _current.reset(token)
+def no_scope() -> None:
+    """Documents a test that relies on the body having no scope (every body has none)."""
 
 
 @pytest.fixture

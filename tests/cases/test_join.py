@@ -175,3 +175,37 @@ def test_the_page_asks_and_answers(second):
     assert second.client_for(second.school_staff).get(url).status_code == 404
     assert gun.post(url, {"action": "agree", "join": "00000000-0000-0000-0000-000000000000"}).status_code == 404
     assert gun.post(url, {"action": "request", "pair": ["x", "y"], "keep": "x"}).status_code == 404
+
+
+
+def test_the_absorbed_collaborations_consents_read_ended_after_the_join(second):
+    """Rule 18 through a join: the collaboration that closes ends its consents as a
+    closure does, visibly to the family and in the API; the one that continues keeps its own."""
+    from consent import services as consent_services
+    from consent.scoping import scope
+    from tests.world import category
+
+    case = second.extras["second"]
+    opener = second.viewer(second.unrelated_staff)
+    with system_scope():
+        basic = category("basic").pk
+    with scope(opener):
+        absorbed = consent_services.consent_request(
+            viewer=opener, case=case, purpose="Stöd i vår verksamhet.", agency_ids=[second.unrelated.pk],
+            category_ids=[basic],
+        )
+    kept = second.grant([second.health], ["basic"])
+    guardian = second.client_for(second.guardian1.user)
+    api = f"/api/v1/consents/?case={case.uuid}"
+    assert {r["state"] for r in guardian.get(api).json()["results"]} == {"pending"}  # the check below can fail
+    join = services.case_join_request(viewer=second.guardian1_viewer, keep=second.case, absorb=case)
+    services.case_join_agree(viewer=second.guardian2_viewer, join=join)
+    with system_scope():
+        newest = Consent.objects.filter(series=absorbed.series).order_by("-version").first()
+        assert newest is not None and (newest.version, newest.end_reason) == (2, "case_closed")
+        assert newest.ended_at is not None
+        assert not Consent.objects.filter(series=kept.series, ended_at__isnull=False).exists()
+    assert {(r["state"], r["end_reason"]) for r in guardian.get(api).json()["results"]} == {("ended", "case_closed")}
+    detail = guardian.get(reverse("consent:family_detail", args=[newest.uuid]))
+    assert detail.status_code == 200
+    assert "Upphörde när samverkan avslutades" in detail.content.decode()

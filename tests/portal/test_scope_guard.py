@@ -59,3 +59,54 @@ def test_a_staff_or_family_viewer_cannot_be_made_without_its_ids(fields):
     # people without an account.
     with pytest.raises(ValueError):
         Viewer(**fields)
+
+
+# The suite runs scopes as production does (tests/conftest.py): no autouse system scope.
+
+
+@pytest.fixture
+def cases_seen_in_setup(world):
+    # A fixture runs in the system scope, so set-up may read anything.
+    return Case.objects.count()
+
+
+def test_fixtures_run_in_the_system_scope_and_the_body_in_none(cases_seen_in_setup):
+    from consent.scoping import peek_viewer
+
+    assert cases_seen_in_setup == 2
+    assert peek_viewer() is None
+    with pytest.raises(ScopeError):
+        Case.objects.count()
+
+
+def test_an_eager_task_runs_with_no_scope_as_in_a_worker(world):
+    """A task queued from inside a scope does not inherit it: a worker has none. A task
+    that forgets to enter its own scope fails here as it would in production."""
+    from celery import shared_task
+
+    from consent.scoping import peek_viewer
+
+    seen: list[object] = []
+
+    @shared_task
+    def forgetful() -> int:
+        seen.append(peek_viewer())
+        return Case.objects.count()
+
+    with system_scope(), pytest.raises(ScopeError):
+        forgetful.delay()
+    assert seen == [None]
+
+
+def test_a_delivery_task_enters_its_own_scope(world, mailoutbox):
+    from notifications.models import Notification
+    from notifications.tasks import deliver_notifications
+
+    with system_scope():
+        note = Notification.objects.create(recipient=world.coordinator.user, kind="case.joined", case=world.case)
+    deliver_notifications.delay([note.pk])  # from no scope, as beat or on_commit would
+    with system_scope():
+        note.refresh_from_db()
+    # Pushed and mailed: the task found the row and the case's words through its own scope.
+    assert note.pushed_at is not None
+    assert (note.email_state, len(mailoutbox)) == (Notification.EmailState.SENT, 1)

@@ -31,6 +31,10 @@ BASIC = "basic"
 RETRY_AFTER = timedelta(seconds=30)  # leave the after-commit attempt in progress alone
 LAPSE_SWEEP = "grants"
 FIRST_LOOKBACK = timedelta(hours=1)  # first run ever: the hourly expiry sweep covered before
+# A row still failing after this many attempts (about ten minutes of beat retries) is an
+# operations alarm: logged once at ERROR, and counted by the health endpoint until done.
+ALERT_AFTER = 10
+OVERDUE_AFTER = timedelta(minutes=5)
 
 
 def access_loss_record(case_id: int, agency_ids: Iterable[int], *, reason: str = "consent") -> AccessLoss | None:
@@ -73,6 +77,16 @@ def access_loss_carry_out(loss_id: int) -> bool:
             logger.exception("access loss %s (case %s, agencies %s) failed", loss.pk, loss.case_id, loss.agency_ids)
             loss.last_error = f"{type(error).__name__}: {error}"[:2000]
             loss.save(update_fields=["attempts", "attempted_at", "last_error"])
+            if loss.attempts == ALERT_AFTER:
+                logger.error(
+                    "ALERT: access loss %s (case %s, agencies %s) still not carried out after %s attempts: "
+                    "invitations may stay open and sockets connected for agencies that lost access; last error: %s",
+                    loss.pk,
+                    loss.case_id,
+                    loss.agency_ids,
+                    loss.attempts,
+                    loss.last_error,
+                )
             return False
         loss.done_at = timezone.now()
         loss.save(update_fields=["attempts", "attempted_at", "done_at"])
@@ -91,6 +105,14 @@ def access_losses_retry(*, now: datetime | None = None, batch_size: int = 200) -
             .values_list("pk", flat=True)[:batch_size]
         )
     return sum(1 for loss_id in ids if access_loss_carry_out(loss_id))
+
+
+def access_losses_overdue(*, now: datetime | None = None) -> int:
+    """How many access losses are still not carried out five minutes after they were
+    written: zero in a healthy installation (the health endpoint reports it)."""
+    now = now or timezone.now()
+    with system_scope():
+        return AccessLoss.objects.filter(done_at__isnull=True, created_at__lt=now - OVERDUE_AFTER).count()
 
 
 def lapses_record(*, now: datetime | None = None) -> int:

@@ -40,9 +40,15 @@ def about(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
+    """Up (200) while the database answers. `status` is "degraded" while work that must
+    happen is overdue (an access loss not carried out within five minutes), so a monitor
+    can alarm on it without the load balancer taking the instance out."""
+    from consent.hooks import access_losses_overdue
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    overdue = access_losses_overdue()
+    return JsonResponse({"status": "degraded" if overdue else "ok", "access_losses_overdue": overdue})
 
 
 def reference(request: HttpRequest) -> HttpResponse:

@@ -204,3 +204,37 @@ def test_the_first_sweep_looks_back_an_hour_only(world, clock):
 
         assert record_expired() == 1
     assert [loss.reason for loss in losses(world)] == ["expired"]
+
+
+def test_a_loss_that_keeps_failing_raises_the_alarm_once_and_the_health_page_says_so(
+    world, monkeypatch, caplog, client, django_capture_on_commit_callbacks
+):
+    import meetings.services.calling as calling
+
+    real = calling._withdraw_for_lost_access
+
+    def broken(case_id: int, agency_ids: list[int]) -> None:
+        raise ConnectionError("database went away")
+
+    monkeypatch.setattr(calling, "_withdraw_for_lost_access", broken)
+    consent = world.grant([world.health], ["basic"])
+    assert client.get("/halsa/").json() == {"status": "ok", "access_losses_overdue": 0}
+    with django_capture_on_commit_callbacks(execute=True):
+        world.decide(consent, world.guardian1, "revoked")
+    [loss] = losses(world)
+    start = loss.created_at
+    # Fresh, the failing row is the retries' business, not an alarm.
+    assert client.get("/halsa/").json()["status"] == "ok"
+    for minute in range(1, 13):
+        hooks.access_losses_retry(now=start + timedelta(minutes=minute))
+    loss.refresh_from_db()
+    assert (loss.attempts, loss.done_at) == (13, None)
+    alarms = [r for r in caplog.records if r.levelname == "ERROR" and r.getMessage().startswith("ALERT")]
+    assert len(alarms) == 1 and "after 10 attempts" in alarms[0].getMessage()
+    # Created 13 real minutes ago as far as the health page knows: overdue.
+    with system_scope():
+        AccessLoss.objects.filter(pk=loss.pk).update(created_at=timezone.now() - timedelta(minutes=6))
+    assert client.get("/halsa/").json() == {"status": "degraded", "access_losses_overdue": 1}
+    monkeypatch.setattr(calling, "_withdraw_for_lost_access", real)
+    assert hooks.access_losses_retry(now=timezone.now() + timedelta(minutes=1)) == 1
+    assert client.get("/halsa/").json() == {"status": "ok", "access_losses_overdue": 0}

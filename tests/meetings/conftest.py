@@ -3,8 +3,8 @@ and social services (in the team) has none, and a helper to call a meeting."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 
 import pytest

@@ -98,11 +98,16 @@ def test_bad_input_changes_nothing(consented, overrides, message):
 
 def test_reschedule_raises_sequence_and_resets_answers(consented, meeting, django_capture_on_commit_callbacks):
     school_invitation = next(i for i in invitations(meeting) if i.agency_id == consented.school.pk)
-    act(services.invitation_answer,
-        viewer=consented.viewer(consented.school_staff), invitation=school_invitation, answer="yes", comment="Vi kommer"
+    act(
+        services.invitation_answer,
+        viewer=consented.viewer(consented.school_staff),
+        invitation=school_invitation,
+        answer="yes",
+        comment="Vi kommer",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        changed = act(services.meeting_update,
+        changed = act(
+            services.meeting_update,
             viewer=consented.coordinator_viewer,
             meeting=meeting,
             purpose=meeting.purpose,
@@ -125,7 +130,8 @@ def test_reschedule_raises_sequence_and_resets_answers(consented, meeting, djang
 def test_a_change_of_place_keeps_the_answers_but_raises_sequence(consented, meeting):
     guardian_invitation = next(i for i in invitations(meeting) if i.guardian_id == consented.guardian1.pk)
     act(services.invitation_answer, viewer=consented.guardian1_viewer, invitation=guardian_invitation, answer="maybe")
-    changed = act(services.meeting_update,
+    changed = act(
+        services.meeting_update,
         viewer=consented.coordinator_viewer,
         meeting=meeting,
         purpose=meeting.purpose,
@@ -140,7 +146,8 @@ def test_a_change_of_place_keeps_the_answers_but_raises_sequence(consented, meet
 
 
 def test_an_unchanged_update_sends_nothing(consented, meeting):
-    same = act(services.meeting_update,
+    same = act(
+        services.meeting_update,
         viewer=consented.coordinator_viewer,
         meeting=meeting,
         purpose=meeting.purpose,
@@ -158,7 +165,9 @@ def test_cancel_cancels_reminders_and_notifies(consented, meeting):
     assert cancelled.status == Meeting.Status.CANCELLED
     assert cancelled.sequence == 1
     with system_scope():
-        assert not Reminder.objects.filter(key__startswith=f"meeting:{meeting.uuid}:", cancelled_at__isnull=True).exists()
+        assert not Reminder.objects.filter(
+            key__startswith=f"meeting:{meeting.uuid}:", cancelled_at__isnull=True
+        ).exists()
         assert Notification.objects.filter(kind="meeting.cancelled", recipient=consented.guardian2.user).exists()
     with pytest.raises(services.MeetingError):
         act(services.meeting_cancel, viewer=consented.coordinator_viewer, meeting=meeting)
@@ -174,8 +183,12 @@ def test_answers_only_for_own_invitation(consented, meeting):
         act(services.invitation_answer, viewer=consented.viewer(consented.school_staff), invitation=health, answer="no")
     with pytest.raises(services.MeetingError, match="ja, nej"):
         act(services.invitation_answer, viewer=consented.guardian1_viewer, invitation=guardian1, answer="pending")
-    answered = act(services.invitation_answer,
-        viewer=consented.guardian1_viewer, invitation=guardian1, answer="no", proposed_time=at(9)
+    answered = act(
+        services.invitation_answer,
+        viewer=consented.guardian1_viewer,
+        invitation=guardian1,
+        answer="no",
+        proposed_time=at(9),
     )
     assert answered.answer == "no"
     assert answered.proposed_time == at(9)
@@ -188,15 +201,21 @@ def test_answers_only_for_own_invitation(consented, meeting):
 def test_preparation_draft_is_own_and_submitted_is_shared_per_consent(consented, meeting):
     school = consented.viewer(consented.school_staff)
     health = consented.viewer(consented.health_staff)
-    draft = act(services.preparation_save,
-        viewer=school, meeting=meeting, what_we_see="Frånvaro", what_we_contribute="", our_questions=""
+    draft = act(
+        services.preparation_save,
+        viewer=school,
+        meeting=meeting,
+        what_we_see="Frånvaro",
+        what_we_contribute="",
+        our_questions="",
     )
     assert draft.submitted_at is None
     with scope(health):
         assert not Preparation.objects.filter(pk=draft.pk).exists()
     with scope(consented.coordinator_viewer):
         assert not Preparation.objects.filter(pk=draft.pk).exists()
-    submitted = act(services.preparation_save,
+    submitted = act(
+        services.preparation_save,
         viewer=school,
         meeting=meeting,
         what_we_see="Frånvaro",
@@ -227,13 +246,17 @@ def test_preparation_needs_a_preparations_consent_to_be_read(consented, django_c
     with system_scope():
         prep = InformationCategory.objects.get(code="preparations")
     with django_capture_on_commit_callbacks(execute=True):
-        act(consent_services.consent_narrow,
-            viewer=consented.coordinator_viewer, consent=consent, remove=[(consented.health.pk, prep.pk)]
+        act(
+            consent_services.consent_narrow,
+            viewer=consented.coordinator_viewer,
+            consent=consent,
+            remove=[(consented.health.pk, prep.pk)],
         )
     with system_scope():
         assert not ConsentScope.objects.filter(agency=consented.health, category=prep, consent__version=2).exists()
     meeting = call_meeting(consented)
-    preparation = act(services.preparation_save,
+    preparation = act(
+        services.preparation_save,
         viewer=consented.viewer(consented.school_staff),
         meeting=meeting,
         what_we_see="x",
@@ -245,12 +268,15 @@ def test_preparation_needs_a_preparations_consent_to_be_read(consented, django_c
         assert Meeting.objects.filter(pk=meeting.pk).exists()
         assert not Preparation.objects.filter(pk=preparation.pk).exists()
     with system_scope():
-        assert not Notification.objects.filter(kind="preparation.submitted", recipient=consented.health_staff.user).exists()
+        assert not Notification.objects.filter(
+            kind="preparation.submitted", recipient=consented.health_staff.user
+        ).exists()
 
 
 def test_uninvited_agency_cannot_write_a_preparation(consented, meeting):
     with pytest.raises(services.MeetingError):
-        act(services.preparation_save,
+        act(
+            services.preparation_save,
             viewer=consented.viewer(consented.social_staff),
             meeting=meeting,
             what_we_see="x",
@@ -259,7 +285,8 @@ def test_uninvited_agency_cannot_write_a_preparation(consented, meeting):
             submit=True,
         )
     with pytest.raises(services.MeetingError, match="Skriv något"):
-        act(services.preparation_save,
+        act(
+            services.preparation_save,
             viewer=consented.viewer(consented.school_staff),
             meeting=meeting,
             what_we_see=" ",
@@ -285,7 +312,8 @@ def test_guardian_adds_agenda_item_marked_as_the_familys(consented, meeting):
 
 
 def test_child_voice_for_the_coordinator_only(consented, meeting):
-    voice = act(services.child_voice_save,
+    voice = act(
+        services.child_voice_save,
         viewer=consented.child_viewer,
         meeting=meeting,
         feeling="hard",
@@ -302,7 +330,8 @@ def test_child_voice_for_the_coordinator_only(consented, meeting):
     for viewer in (consented.viewer(consented.school_staff), consented.guardian1_viewer):
         with scope(viewer):
             assert not ChildVoice.objects.filter(pk=voice.pk).exists()
-    act(services.child_voice_save,
+    act(
+        services.child_voice_save,
         viewer=consented.child_viewer,
         meeting=meeting,
         feeling="",
@@ -314,7 +343,8 @@ def test_child_voice_for_the_coordinator_only(consented, meeting):
     with scope(consented.viewer(consented.school_staff)):
         assert ChildVoice.objects.filter(pk=voice.pk).exists()
     with pytest.raises(services.MeetingError):
-        act(services.child_voice_save,
+        act(
+            services.child_voice_save,
             viewer=consented.guardian1_viewer,
             meeting=meeting,
             feeling="",
@@ -337,7 +367,8 @@ def test_live_room_minutes_and_decision_become_a_plan_action(consented, meeting)
     assert note.agenda_item_id == started.current_item_id
     school_invitation = next(i for i in invitations(meeting) if i.agency_id == consented.school.pk)
     act(services.attendance_mark, viewer=coordinator, invitation=school_invitation, attendance="present")
-    decision = act(services.decision_add,
+    decision = act(
+        services.decision_add,
         viewer=coordinator,
         meeting=meeting,
         text="Skolan ordnar anpassad studiegång.",
@@ -351,7 +382,8 @@ def test_live_room_minutes_and_decision_become_a_plan_action(consented, meeting)
         created = AuditEvent.objects.get(action="plan.action_created")
         assert created.data == {"decision": str(decision.uuid)}
     with pytest.raises(services.MeetingError, match="med på mötet"):
-        act(services.decision_add,
+        act(
+            services.decision_add,
             viewer=coordinator,
             meeting=meeting,
             text="x",
@@ -450,4 +482,9 @@ def test_withdrawn_agency_cannot_be_invited_again_without_consent(
     with django_capture_on_commit_callbacks(execute=True):
         consented.decide(consented.extras["consent"], consented.guardian2, "revoked")
     with pytest.raises(services.MeetingError, match="samtycke"):
-        act(services.invitation_add, viewer=consented.coordinator_viewer, meeting=meeting, agency_ids=[consented.school.pk])
+        act(
+            services.invitation_add,
+            viewer=consented.coordinator_viewer,
+            meeting=meeting,
+            agency_ids=[consented.school.pk],
+        )

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.services import plan_action_create
-from consent.scoping import scope
+from consent.scoping import scope, system_scope
 from directory import services
 from directory.models import PlanActionLink
 from portal.models import AuditEvent
@@ -21,13 +21,19 @@ from tests.world import family_viewer, staff_viewer
 
 
 def _action(world, text="Ansöka om avlastning"):
-    return plan_action_create(
-        viewer=world.coordinator_viewer,
-        case=world.case,
-        description=text,
-        due_date=date.today() + timedelta(days=30),
-        responsible_agency_id=world.social.pk,
-    )
+    with scope(world.coordinator_viewer):
+        return plan_action_create(
+            viewer=world.coordinator_viewer,
+            case=world.case,
+            description=text,
+            due_date=date.today() + timedelta(days=30),
+            responsible_agency_id=world.social.pk,
+        )
+
+
+def _link(viewer, action, entry):
+    with scope(viewer):
+        return services.plan_action_link(viewer=viewer, action=action, entry=entry)
 
 
 def test_coordinator_links_an_entry_from_the_directory(world, entries):
@@ -39,23 +45,26 @@ def test_coordinator_links_an_entry_from_the_directory(world, entries):
     assert "Korttidsvistelse (LSS)" in page.content.decode()
     response = client.post(url, {"stod": entries["respite"].uuid, "tillbaka": f"/samverkan/{world.case.uuid}/"})
     assert response.status_code == 302 and response["Location"] == f"/samverkan/{world.case.uuid}/"
-    link = PlanActionLink.objects.get()
-    assert (link.case, link.action, link.entry) == (world.case, action, entries["respite"])
-    assert link.author_agency == world.coordination and link.created_by == world.coordinator.user
-    assert AuditEvent.objects.filter(action="plan.support_linked", case_id=world.case.pk).exists()
+    with system_scope():
+        link = PlanActionLink.objects.get()
+        assert (link.case, link.action, link.entry) == (world.case, action, entries["respite"])
+        assert link.author_agency == world.coordination and link.created_by == world.coordinator.user
+        assert AuditEvent.objects.filter(action="plan.support_linked", case_id=world.case.pk).exists()
     # Linking again changes nothing; an outside address to go back to is ignored.
     again = client.post(url, {"stod": entries["respite"].uuid, "tillbaka": "https://evil.example/"})
     assert again.status_code == 302 and again["Location"].startswith("/samverkan/")
-    assert PlanActionLink.objects.count() == 1
+    with system_scope():
+        assert PlanActionLink.objects.count() == 1
 
 
 def test_unpublished_entry_cannot_be_linked(world, entries):
     action = _action(world)
     with pytest.raises(services.DirectoryError):
-        services.plan_action_link(viewer=world.coordinator_viewer, action=action, entry=entries["hidden"])
+        _link(world.coordinator_viewer, action, entries["hidden"])
     client = world.client_for(world.coordinator)
     client.post(reverse("directory:link_action", args=[action.uuid]), {"stod": entries["hidden"].uuid})
-    assert not PlanActionLink.objects.exists()
+    with system_scope():
+        assert not PlanActionLink.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["school_staff", "health_staff", "social_staff", "unrelated_staff", "school_admin"])
@@ -66,7 +75,8 @@ def test_only_the_coordinator_links(world, entries, who):
     url = reverse("directory:link_action", args=[action.uuid])
     assert client.get(url).status_code == 404
     assert client.post(url, {"stod": entries["respite"].uuid}).status_code == 404
-    assert not PlanActionLink.objects.exists()
+    with system_scope():
+        assert not PlanActionLink.objects.exists()
 
 
 def test_family_cannot_link(world, entries):
@@ -76,12 +86,13 @@ def test_family_cannot_link(world, entries):
         client.post(reverse("directory:link_action", args=[action.uuid]), {"stod": entries["respite"].uuid}).status_code
         == 404
     )
-    assert not PlanActionLink.objects.exists()
+    with system_scope():
+        assert not PlanActionLink.objects.exists()
 
 
 def test_links_are_as_visible_as_the_plan(world, entries):
     action = _action(world)
-    services.plan_action_link(viewer=world.coordinator_viewer, action=action, entry=entries["respite"])
+    _link(world.coordinator_viewer, action, entries["respite"])
     health = staff_viewer(world.health_staff)
     with scope(health):
         assert not PlanActionLink.objects.exists()  # no consent yet
@@ -110,7 +121,7 @@ def _render(world, viewer, user, actions):
 def test_plan_include_shows_links_with_a_fixed_number_of_queries(world, entries):
     actions = [_action(world, f"Insats {i}") for i in range(5)]
     for action in actions:
-        services.plan_action_link(viewer=world.coordinator_viewer, action=action, entry=entries["respite"])
+        _link(world.coordinator_viewer, action, entries["respite"])
     with CaptureQueriesContext(connection) as one:
         html_one = _render(world, world.coordinator_viewer, world.coordinator.user, actions[:1])
     with CaptureQueriesContext(connection) as five:
@@ -124,12 +135,14 @@ def test_plan_include_shows_links_with_a_fixed_number_of_queries(world, entries)
 
 def test_coordinator_unlinks_others_get_404(world, entries):
     action = _action(world)
-    link = services.plan_action_link(viewer=world.coordinator_viewer, action=action, entry=entries["respite"])
+    link = _link(world.coordinator_viewer, action, entries["respite"])
     world.grant([world.health], ["basic", "plan"])
     url = reverse("directory:unlink_action", args=[link.uuid])
     assert world.client_for(world.health_staff).post(url).status_code == 404
     assert world.client_for(world.unrelated_staff).post(url).status_code == 404
-    assert PlanActionLink.objects.exists()
+    with system_scope():
+        assert PlanActionLink.objects.exists()
     assert world.client_for(world.coordinator).post(url).status_code == 302
-    assert not PlanActionLink.objects.exists()
-    assert AuditEvent.objects.filter(action="plan.support_unlinked").exists()
+    with system_scope():
+        assert not PlanActionLink.objects.exists()
+        assert AuditEvent.objects.filter(action="plan.support_unlinked").exists()

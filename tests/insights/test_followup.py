@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import PlanAction, TeamMember
+from consent.scoping import scope, system_scope
 from insights import followup, periods
 from meetings.models import Meeting
 from tests.insights.conftest import add_case, at
@@ -32,23 +33,31 @@ def _meeting(world, case, when):
 
 def _closed_cohort(world, n=7):
     """n collaborations opened in February and closed in May of YEAR: stress 8 → 4,
-    parent back to work for all but one, one meeting after 10 days, three agencies."""
+    parent back to work for all but one, one meeting after 10 days, three agencies.
+    Set-up data, written in the system scope."""
     cases = []
-    for i in range(n):
-        case = add_case(
-            world,
-            opened=at(YEAR, 2, 1 + i),
-            closed=at(YEAR, 5, 1 + i),
-            closure_reason="goals_met",
-            stress_at_start=8,
-            stress_at_close=4,
-            parent_back_to_work=i != 0,
-        )
-        TeamMember.objects.create(case=case, agency=world.health)
-        TeamMember.objects.create(case=case, agency=world.coordination)
-        _meeting(world, case, at(YEAR, 2, 11 + i))
-        cases.append(case)
+    with system_scope():
+        for i in range(n):
+            case = add_case(
+                world,
+                opened=at(YEAR, 2, 1 + i),
+                closed=at(YEAR, 5, 1 + i),
+                closure_reason="goals_met",
+                stress_at_start=8,
+                stress_at_close=4,
+                parent_back_to_work=i != 0,
+            )
+            TeamMember.objects.create(case=case, agency=world.health)
+            TeamMember.objects.create(case=case, agency=world.coordination)
+            _meeting(world, case, at(YEAR, 2, 11 + i))
+            cases.append(case)
     return cases
+
+
+def _report(viewer, principal, year=YEAR):
+    """The report as the view builds it: in the management viewer's own scope."""
+    with scope(viewer):
+        return followup.followup_report(viewer=viewer, principal=principal, year=year)
 
 
 def _figures(section, key):
@@ -58,8 +67,9 @@ def _figures(section, key):
 
 def test_followup_counts_and_hides_small_groups(world, management_viewer):
     _closed_cohort(world)
-    add_case(world, opened=at(YEAR, 9, 1), closed=at(YEAR, 10, 1), closure_reason="moved")  # alone: hidden
-    report = followup.followup_report(viewer=management_viewer, principal=world.municipality, year=YEAR)
+    with system_scope():
+        add_case(world, opened=at(YEAR, 9, 1), closed=at(YEAR, 10, 1), closure_reason="moved")  # alone: hidden
+    report = _report(management_viewer, world.municipality)
     assert report.closed.total.value == 8
     assert report.started.total.value == 8
     # 7 in the second quarter and 1 in the fourth: with the total of 8 shown, the 7 must
@@ -83,16 +93,17 @@ def test_followup_counts_and_hides_small_groups(world, management_viewer):
 
 def test_a_small_cohort_shows_nothing(world, management_viewer):
     _closed_cohort(world, n=3)
-    report = followup.followup_report(viewer=management_viewer, principal=world.municipality, year=YEAR)
+    report = _report(management_viewer, world.municipality)
     assert report.closed.total.hidden and report.started.total.hidden
     assert all(f.hidden for p in report.closed.partitions for _k, _l, f in p.groups)
     assert all(a.hidden for a in report.closed.averages)
 
 
 def test_other_principals_collaborations_are_not_counted(world, management_viewer):
-    for i in range(6):
-        add_case(world, opened=at(YEAR, 3, 1 + i), closed=at(YEAR, 4, 1 + i), owner_agency=world.unrelated)
-    report = followup.followup_report(viewer=management_viewer, principal=world.municipality, year=YEAR)
+    with system_scope():
+        for i in range(6):
+            add_case(world, opened=at(YEAR, 3, 1 + i), closed=at(YEAR, 4, 1 + i), owner_agency=world.unrelated)
+    report = _report(management_viewer, world.municipality)
     assert report.closed.total.hidden  # 0 here: Annanstad's six are not Testköping's
 
 
@@ -114,8 +125,9 @@ def test_plan_actions_on_time_late_and_overdue(world, management_viewer):
                 completed_at=completed,
             )
         )
-    PlanAction.objects.bulk_create(rows)
-    report = followup.followup_report(viewer=management_viewer, principal=world.municipality, year=YEAR)
+    with system_scope():
+        PlanAction.objects.bulk_create(rows)
+    report = _report(management_viewer, world.municipality)
     status = _figures(report.actions, "action_status")
     assert report.actions.total.value == 15
     assert status["on_time"] == 10

@@ -3,8 +3,9 @@ and social services (in the team) has none, and a helper to call a meeting."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from django.utils import timezone
@@ -12,10 +13,12 @@ from django.utils import timezone
 from agencies.models import Membership
 from cases.models import TeamMember
 from consent.rules import STOCKHOLM
-from consent.scoping import system_scope
+from consent.scoping import scope, system_scope
 from meetings import services
 from meetings.models import Meeting
 from tests.world import World
+
+T = TypeVar("T")
 
 ALL_CODES = ["basic", "family", "school", "health", "social", "preparations", "minutes", "plan"]
 
@@ -37,7 +40,14 @@ def call_meeting(world: World, **overrides: Any) -> Meeting:
         "invite_child": True,
     }
     kwargs.update(overrides)
-    return services.meeting_call(**kwargs)
+    return act(services.meeting_call, **kwargs)
+
+
+def act(service: Callable[..., T], **kwargs: Any) -> T:
+    """Call `service` as its view does: inside the scope of the `viewer` it is given
+    (the middleware's), so the test says whose eyes every call runs with."""
+    with scope(kwargs["viewer"]):
+        return service(**kwargs)
 
 
 def name_contact(world: World, membership: Membership) -> None:

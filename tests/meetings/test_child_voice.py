@@ -19,6 +19,7 @@ from meetings.forms import ChildVoiceForm
 from meetings.models import ChildVoice
 from notifications.models import Notification
 from portal.models import AccessLogEntry
+from tests.meetings.conftest import act
 from tests.world import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def write(world, meeting, **overrides):
         "wishes": "",
     }
     kwargs.update(overrides)
-    return services.child_voice_save(**kwargs)
+    return act(services.child_voice_save, **kwargs)
 
 
 @pytest.fixture
@@ -121,7 +122,8 @@ def test_coordinator_only_voice_tells_only_the_coordinator(consented, meeting, c
     with system_scope():
         type(meeting)._base_manager.filter(pk=meeting.pk).update(created_by=colleague.user)
     write(consented, meeting, share_with="coordinator")
-    told = set(Notification.objects.filter(kind="preparation.submitted").values_list("recipient_id", flat=True))
+    with system_scope():
+        told = set(Notification.objects.filter(kind="preparation.submitted").values_list("recipient_id", flat=True))
     assert told == {consented.coordinator.user_id}
 
 

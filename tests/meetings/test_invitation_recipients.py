@@ -12,7 +12,7 @@ from cases.models import TeamMember
 from consent.scoping import system_scope
 from meetings import recipients, services
 from notifications.models import Notification, Reminder
-from tests.meetings.conftest import call_meeting, name_contact
+from tests.meetings.conftest import act, call_meeting, name_contact
 from tests.world import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,8 @@ def invitation_mail_to(mailoutbox) -> set[str]:
 
 
 def told(kind: str) -> set[int]:
-    return set(Notification.objects.filter(kind=kind).values_list("recipient_id", flat=True))
+    with system_scope():
+        return set(Notification.objects.filter(kind=kind).values_list("recipient_id", flat=True))
 
 
 def reminded() -> set[int]:
@@ -68,7 +69,7 @@ def test_changes_and_cancellation_reach_the_contact_person_only(
 ):
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.meeting_cancel(viewer=consented.coordinator_viewer, meeting=meeting, reason="Sjukdom")
+        act(services.meeting_cancel, viewer=consented.coordinator_viewer, meeting=meeting, reason="Sjukdom")
     mailed = invitation_mail_to(mailoutbox)
     assert consented.school_staff.user.email in mailed
     assert mentor.user.email not in mailed
@@ -100,7 +101,7 @@ def test_agency_without_contact_person_reaches_nobody_and_the_coordinator_is_tol
     name_contact(consented, consented.health_admin)
     assert NO_CONTACT_WARNING not in consented.client_for(consented.coordinator).get(detail).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        services.meeting_cancel(viewer=consented.coordinator_viewer, meeting=meeting)
+        act(services.meeting_cancel, viewer=consented.coordinator_viewer, meeting=meeting)
     assert consented.health_admin.user_id in told("meeting.cancelled")
     assert consented.health_staff.user_id not in told("meeting.cancelled")
 
@@ -114,7 +115,12 @@ def test_inviting_more_tells_the_coordinator_of_an_agency_without_contact(
         meeting = call_meeting(consented, agency_ids=[consented.school.pk])
     assert not told("invitation.no_contact")
     with django_capture_on_commit_callbacks(execute=True):
-        services.invitation_add(viewer=consented.coordinator_viewer, meeting=meeting, agency_ids=[consented.health.pk])
+        act(
+            services.invitation_add,
+            viewer=consented.coordinator_viewer,
+            meeting=meeting,
+            agency_ids=[consented.health.pk],
+        )
     assert told("invitation.no_contact") == {consented.coordinator.user_id}
     assert told("meeting.called") & {consented.health_staff.user_id, consented.health_admin.user_id} == set()
 

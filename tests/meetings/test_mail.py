@@ -13,7 +13,7 @@ from cases.models import ExternalContact
 from consent.scoping import system_scope
 from meetings import services
 from meetings.models import Invitation
-from tests.meetings.conftest import at, call_meeting
+from tests.meetings.conftest import act, at, call_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +35,10 @@ def full_text(message) -> str:
 def test_no_email_names_the_child_or_says_what_the_meeting_is_about(
     consented, mailoutbox, django_capture_on_commit_callbacks
 ):
-    external = ExternalContact.objects.create(
-        case=consented.case, organisation="Försäkringskassan", name="Eva Extern", email="eva@fk.example"
-    )
+    with system_scope():
+        external = ExternalContact.objects.create(
+            case=consented.case, organisation="Försäkringskassan", name="Eva Extern", email="eva@fk.example"
+        )
     coordinator = consented.coordinator_viewer
     purpose = "Alvas skolfrånvaro och oro hemma"
     with django_capture_on_commit_callbacks(execute=True):
@@ -47,14 +48,20 @@ def test_no_email_names_the_child_or_says_what_the_meeting_is_about(
     with system_scope():
         rows = list(Invitation.objects.filter(meeting=meeting))
     with django_capture_on_commit_callbacks(execute=True):
-        services.invitation_answer(viewer=consented.guardian1_viewer, invitation=rows[2], answer="yes")
-        services.meeting_update(
-            viewer=coordinator, meeting=meeting, purpose=purpose, starts_at=at(8), ends_at=at(8, 14), place="Rum 4"
+        act(services.invitation_answer, viewer=consented.guardian1_viewer, invitation=rows[2], answer="yes")
+        act(
+            services.meeting_update,
+            viewer=coordinator,
+            meeting=meeting,
+            purpose=purpose,
+            starts_at=at(8),
+            ends_at=at(8, 14),
+            place="Rum 4",
         )
     with django_capture_on_commit_callbacks(execute=True):
         consented.decide(consented.extras["consent"], consented.guardian1, "revoked")
     with django_capture_on_commit_callbacks(execute=True):
-        services.meeting_cancel(viewer=coordinator, meeting=meeting, reason="Alva är sjuk")
+        act(services.meeting_cancel, viewer=coordinator, meeting=meeting, reason="Alva är sjuk")
     assert len(mailoutbox) > 10
     forbidden = [
         consented.child.first_name,
@@ -88,9 +95,10 @@ def test_portal_users_get_only_a_link(consented, mailoutbox, django_capture_on_c
 
 
 def test_external_actor_gets_time_and_place_only(consented, mailoutbox, django_capture_on_commit_callbacks):
-    external = ExternalContact.objects.create(
-        case=consented.case, organisation="Försäkringskassan", name="Eva Extern", email="eva@fk.example"
-    )
+    with system_scope():
+        external = ExternalContact.objects.create(
+            case=consented.case, organisation="Försäkringskassan", name="Eva Extern", email="eva@fk.example"
+        )
     with django_capture_on_commit_callbacks(execute=True):
         meeting = call_meeting(consented, external_ids=[external.pk])
     message = next(m for m in mailoutbox if "eva@fk.example" in m.to)

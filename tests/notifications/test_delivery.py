@@ -8,6 +8,7 @@ import time
 import pytest
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
+from consent.scoping import scope, system_scope
 from notifications import delivery, push, services, tasks
 from notifications import mail as notification_mail
 from notifications.models import EmailPreference, Notification
@@ -77,7 +78,8 @@ def test_slow_layer_is_given_up_quickly(world, memory_layer, monkeypatch, django
     started = time.monotonic()
     _notify(world, [world.guardian1.user, world.guardian2.user], capture=django_capture_on_commit_callbacks)
     assert time.monotonic() - started < 1.5
-    assert Notification.objects.filter(pushed_at__isnull=True).count() == 2
+    with system_scope():
+        assert Notification.objects.filter(pushed_at__isnull=True).count() == 2
 
 
 # --- e-mail ----------------------------------------------------------------------------------
@@ -98,7 +100,8 @@ def test_email_says_only_that_something_is_waiting(world, pushes, mailoutbox, dj
     ):
         assert secret not in text
     assert "Logga in" in message.body
-    assert Notification.objects.get().email_state == State.SENT
+    with system_scope():
+        assert Notification.objects.get().email_state == State.SENT
 
 
 def test_email_in_the_recipients_language(world, pushes, mailoutbox, django_capture_on_commit_callbacks):
@@ -117,7 +120,8 @@ def test_one_email_per_recipient_for_a_batch(world, pushes, mailoutbox, django_c
         services.notify(recipients=[world.guardian1.user], kind="consent.requested", case=world.case)
         services.notify(recipients=[world.guardian1.user], kind="consent.granted", case=world.case)
     assert len(mailoutbox) <= 2
-    assert Notification.objects.filter(email_state=State.SENT).count() == 2
+    with system_scope():
+        assert Notification.objects.filter(email_state=State.SENT).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -130,15 +134,18 @@ def test_preference_decides_the_email(
     services.email_preferences_set(user_id=world.guardian1.user_id, choices={"consent.requested": choice})
     _notify(world, [world.guardian1.user], capture=django_capture_on_commit_callbacks)
     assert len(mailoutbox) == mails
-    assert Notification.objects.get().email_state == state
+    with system_scope():
+        assert Notification.objects.get().email_state == state
 
 
 def test_read_before_the_email_goes_means_no_email(world, pushes, mailoutbox, django_capture_on_commit_callbacks):
     (row,) = _notify(world, [world.guardian1.user], execute=False, capture=django_capture_on_commit_callbacks)
-    services.notifications_mark_all_read(viewer=world.guardian1_viewer)
+    with scope(world.guardian1_viewer):
+        services.notifications_mark_all_read(viewer=world.guardian1_viewer)
     notification_mail.send_immediate([row.pk])
     assert mailoutbox == []
-    assert Notification.objects.get().email_state == State.SKIPPED
+    with system_scope():
+        assert Notification.objects.get().email_state == State.SKIPPED
 
 
 def test_email_is_sent_once_however_often_the_task_runs(world, pushes, mailoutbox, django_capture_on_commit_callbacks):
@@ -159,14 +166,16 @@ def test_failed_email_stays_pending_and_the_sweeper_sends_it(
 ):
     settings.EMAIL_BACKEND = "tests.notifications.test_delivery.FailingBackend"
     (row,) = _notify(world, [world.guardian1.user], capture=django_capture_on_commit_callbacks)
-    assert Notification.objects.get().email_state == State.PENDING
+    with system_scope():
+        assert Notification.objects.get().email_state == State.PENDING
     with pytest.raises(OSError):
         notification_mail.send_immediate([row.pk])
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     tasks.sweep_undelivered(min_age_seconds=0)
     tasks.sweep_undelivered(min_age_seconds=0)
     assert len(mailoutbox) == 1
-    assert Notification.objects.get().email_state == State.SENT
+    with system_scope():
+        assert Notification.objects.get().email_state == State.SENT
 
 
 # --- the daily digest ---------------------------------------------------------------------
@@ -189,16 +198,19 @@ def test_digest_sends_one_summary_with_an_unsubscribe_link(
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/notiser/avsluta/" in message.extra_headers["List-Unsubscribe"]
     assert "/notiser/avsluta/" in message.body
-    assert set(Notification.objects.values_list("email_state", flat=True)) == {State.SENT}
+    with system_scope():
+        assert set(Notification.objects.values_list("email_state", flat=True)) == {State.SENT}
 
 
 def test_digest_skips_what_was_read(world, pushes, mailoutbox, django_capture_on_commit_callbacks):
     services.email_preferences_set(user_id=world.guardian1.user_id, choices={"consent.requested": "digest"})
     _notify(world, [world.guardian1.user], capture=django_capture_on_commit_callbacks)
-    services.notifications_mark_all_read(viewer=world.guardian1_viewer)
+    with scope(world.guardian1_viewer):
+        services.notifications_mark_all_read(viewer=world.guardian1_viewer)
     assert tasks.send_daily_digests() == 0
     assert mailoutbox == []
-    assert Notification.objects.get().email_state == State.SKIPPED
+    with system_scope():
+        assert Notification.objects.get().email_state == State.SKIPPED
 
 
 def test_preferences_reject_unknown_values_and_change_nothing(world):
@@ -266,11 +278,13 @@ def test_a_claim_left_by_a_dead_worker_is_handed_back_by_the_sweeper(
     stale, busy = _notify(
         world, [world.guardian1.user, world.guardian2.user], execute=False, capture=django_capture_on_commit_callbacks
     )
-    Notification.objects.filter(pk=stale.pk).update(
-        email_state=State.SENDING, emailed_at=timezone.now() - timedelta(minutes=11)
-    )
-    Notification.objects.filter(pk=busy.pk).update(email_state=State.SENDING, emailed_at=timezone.now())
+    with system_scope():
+        Notification.objects.filter(pk=stale.pk).update(
+            email_state=State.SENDING, emailed_at=timezone.now() - timedelta(minutes=11)
+        )
+        Notification.objects.filter(pk=busy.pk).update(email_state=State.SENDING, emailed_at=timezone.now())
     tasks.sweep_undelivered(min_age_seconds=0)
     assert [m.to for m in mailoutbox] == [[world.guardian1.user.email]]
-    assert Notification.objects.get(pk=stale.pk).email_state == State.SENT
-    assert Notification.objects.get(pk=busy.pk).email_state == State.SENDING  # its worker may still send it
+    with system_scope():
+        assert Notification.objects.get(pk=stale.pk).email_state == State.SENT
+        assert Notification.objects.get(pk=busy.pk).email_state == State.SENDING  # its worker may still send it

@@ -6,12 +6,14 @@ import pytest
 from django.db import transaction
 
 from agencies.models import Membership
+from consent.scoping import system_scope
 from notifications import services
 from notifications.models import Notification
 
 
 def _rows(**filters):
-    return list(Notification.objects.filter(**filters).order_by("pk"))
+    with system_scope():
+        return list(Notification.objects.filter(**filters).order_by("pk"))
 
 
 def test_one_row_per_recipient_deduplicated(world, django_capture_on_commit_callbacks):
@@ -83,9 +85,10 @@ def test_recipient_acts_for_the_agency_that_can_see_the_case(world):
 
 
 def test_inactive_user_and_left_staff_get_nothing(world):
-    world.guardian2.user.is_active = False
-    world.guardian2.user.save()
-    Membership.objects.filter(pk=world.coordinator.pk).update(is_active=False)
+    with system_scope():
+        world.guardian2.user.is_active = False
+        world.guardian2.user.save()
+        Membership.objects.filter(pk=world.coordinator.pk).update(is_active=False)
     services.notify(
         recipients=[world.guardian2.user, world.coordinator.user],
         kind="consent.granted",

@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from cases.models import PlanAction, TeamMember
+from consent.scoping import system_scope
 from notifications import services, tasks
 from notifications.models import Notification, Reminder
 
@@ -40,7 +41,8 @@ def test_only_due_reminders_are_sent_and_each_once(world):
     _schedule(world, "later", minutes=60)
     assert tasks.claim_due_reminders() == 1
     assert tasks.claim_due_reminders() == 0
-    assert Notification.objects.filter(kind="meeting.tomorrow").count() == 1
+    with system_scope():
+        assert Notification.objects.filter(kind="meeting.tomorrow").count() == 1
     assert Reminder.objects.get(key="later").sent_at is None
 
 
@@ -48,7 +50,8 @@ def test_cancelled_reminders_are_never_sent(world):
     _schedule(world, "meeting:abc:tomorrow")
     assert services.reminder_cancel(key_prefix="meeting:abc:") == 1
     assert tasks.claim_due_reminders() == 0
-    assert Notification.objects.count() == 0
+    with system_scope():
+        assert Notification.objects.count() == 0
 
 
 def test_recipients_are_checked_against_the_policy_when_sent(world):
@@ -63,7 +66,8 @@ def test_recipients_are_checked_against_the_policy_when_sent(world):
     )
     world.decide(consent, world.guardian1, "revoked")  # BUP loses access before it is due
     assert tasks.claim_due_reminders() == 1
-    assert Notification.objects.filter(kind="preparation.due").count() == 0
+    with system_scope():
+        assert Notification.objects.filter(kind="preparation.due").count() == 0
 
 
 def test_a_large_batch_costs_few_queries(world, django_assert_max_num_queries):
@@ -71,25 +75,28 @@ def test_a_large_batch_costs_few_queries(world, django_assert_max_num_queries):
         _schedule(world, f"r{n}", users=[world.guardian1.user, world.guardian2.user, world.coordinator.user])
     with django_assert_max_num_queries(20):
         assert services.reminders_send_due(batch_size=100) == 60
-    assert Notification.objects.count() == 180
+    with system_scope():
+        assert Notification.objects.count() == 180
 
 
 # --- action overdue -----------------------------------------------------------------------
 
 
 def _action(world, *, days_ago=1, status=PlanAction.Status.PLANNED):  # type: ignore[no-untyped-def]
-    return PlanAction.objects.create(
-        case=world.case,
-        author_agency=world.coordination,
-        description="Kartläggning av skolfrånvaro",
-        responsible_agency=world.school,
-        due_date=timezone.localdate() - timedelta(days=days_ago),
-        status=status,
-    )
+    with system_scope():
+        return PlanAction.objects.create(
+            case=world.case,
+            author_agency=world.coordination,
+            description="Kartläggning av skolfrånvaro",
+            responsible_agency=world.school,
+            due_date=timezone.localdate() - timedelta(days=days_ago),
+            status=status,
+        )
 
 
 def test_overdue_actions_are_reminded_once(world):
-    TeamMember.objects.filter(case=world.case, agency=world.school).update(contact=world.school_staff)
+    with system_scope():
+        TeamMember.objects.filter(case=world.case, agency=world.school).update(contact=world.school_staff)
     overdue = _action(world)
     _action(world, status=PlanAction.Status.DONE)
     _action(world, days_ago=-3)  # not due yet
@@ -97,11 +104,13 @@ def test_overdue_actions_are_reminded_once(world):
     tasks.schedule_overdue_actions()
     assert Reminder.objects.filter(kind="action.overdue").count() == 1
     assert tasks.claim_due_reminders() == 1
-    recipients = set(Notification.objects.filter(kind="action.overdue").values_list("recipient_id", flat=True))
+    with system_scope():
+        recipients = set(Notification.objects.filter(kind="action.overdue").values_list("recipient_id", flat=True))
     assert recipients == {world.coordinator.user_id, world.school_staff.user_id}
     # Moving the due date and missing it again reminds again, once.
-    overdue.due_date -= timedelta(days=1)
-    overdue.save()
+    with system_scope():
+        overdue.due_date -= timedelta(days=1)
+        overdue.save()
     tasks.schedule_overdue_actions()
     tasks.schedule_overdue_actions()
     assert Reminder.objects.filter(kind="action.overdue").count() == 2
@@ -109,9 +118,10 @@ def test_overdue_actions_are_reminded_once(world):
 
 def test_overdue_actions_of_closed_cases_are_not_reminded(world):
     _action(world)
-    world.case.status = "closed"
-    world.case.closed_at = timezone.now()
-    world.case.save()
+    with system_scope():
+        world.case.status = "closed"
+        world.case.closed_at = timezone.now()
+        world.case.save()
     assert tasks.schedule_overdue_actions() == 0
 
 
@@ -151,7 +161,8 @@ def test_two_concurrent_workers_send_each_reminder_exactly_once(world, pushes, m
     assert claimed["a"] + claimed["b"] == total
     assert claimed["a"] > 0 and claimed["b"] > 0  # both really worked, side by side
     assert Reminder.objects.filter(sent_at__isnull=True).count() == 0
-    per_reminder = Counter(Notification.objects.values_list("target_url", flat=True))
+    with system_scope():
+        per_reminder = Counter(Notification.objects.values_list("target_url", flat=True))
     assert len(per_reminder) == total and set(per_reminder.values()) == {len(users)}
     # Every notification was pushed once and e-mailed once.
     pushed_ids = Counter(message["id"] for _group, message in pushes)

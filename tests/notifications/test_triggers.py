@@ -14,7 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from consent import services as consent_services
+from consent.scoping import system_scope
 from notifications.models import Notification, Reminder
+from tests.meetings.conftest import act
 from tests.world import World
 
 
@@ -23,17 +25,23 @@ class Boom(Exception):
 
 
 def kinds_for(user) -> list[str]:  # type: ignore[no-untyped-def]
-    return sorted(Notification.objects.filter(recipient=user).values_list("kind", flat=True))
+    with system_scope():
+        return sorted(Notification.objects.filter(recipient=user).values_list("kind", flat=True))
 
 
 def assert_same_transaction(action: Callable[[], object], kind: str, captured) -> None:  # type: ignore[no-untyped-def]
     """The rows exist inside the action's transaction, and roll back with it."""
-    before = Notification.objects.filter(kind=kind).count()
+
+    def count() -> int:
+        with system_scope():
+            return Notification.objects.filter(kind=kind).count()
+
+    before = count()
     with captured() as callbacks, pytest.raises(Boom), transaction.atomic():
         action()
-        assert Notification.objects.filter(kind=kind).count() > before
+        assert count() > before
         raise Boom
-    assert Notification.objects.filter(kind=kind).count() == before
+    assert count() == before
     assert not any("_dispatch" in getattr(cb, "__qualname__", "") for cb in callbacks)
 
 
@@ -94,8 +102,11 @@ def test_consent_narrowed_notifies_the_coordinator(world, django_capture_on_comm
     health = InformationCategory.objects.get(code="health")
 
     def narrow() -> None:
-        consent_services.consent_narrow(
-            viewer=world.coordinator_viewer, consent=consent, remove=[(world.health.pk, health.pk)]
+        act(
+            consent_services.consent_narrow,
+            viewer=world.coordinator_viewer,
+            consent=consent,
+            remove=[(world.health.pk, health.pk)],
         )
 
     assert_same_transaction(narrow, "consent.narrowed", django_capture_on_commit_callbacks)
@@ -105,10 +116,16 @@ def test_consent_narrowed_notifies_the_coordinator(world, django_capture_on_comm
 
 def test_bad_input_writes_no_notification(world):
     with pytest.raises(consent_services.ConsentError):
-        consent_services.consent_request(
-            viewer=world.coordinator_viewer, case=world.case, purpose="", agency_ids=[], category_ids=[]
+        act(
+            consent_services.consent_request,
+            viewer=world.coordinator_viewer,
+            case=world.case,
+            purpose="",
+            agency_ids=[],
+            category_ids=[],
         )
-    assert Notification.objects.count() == 0
+    with system_scope():
+        assert Notification.objects.count() == 0
 
 
 # --- the joint plan ----------------------------------------------------------------------
@@ -117,7 +134,8 @@ def test_bad_input_writes_no_notification(world):
 def _assign(world: World):  # type: ignore[no-untyped-def]
     from cases import services as case_services
 
-    return case_services.plan_action_create(
+    return act(
+        case_services.plan_action_create,
         viewer=world.coordinator_viewer,
         case=world.case,
         description="Anpassad studiegång",
@@ -137,7 +155,7 @@ def test_action_assigned_notifies_the_responsible_agency(world, django_capture_o
 
 
 def test_due_reminder_becomes_rows_in_the_claiming_transaction(world, django_capture_on_commit_callbacks):
-    from notifications import services
+    from notifications import services, tasks
 
     services.reminder_schedule(
         key="t:1",
@@ -150,13 +168,18 @@ def test_due_reminder_becomes_rows_in_the_claiming_transaction(world, django_cap
     class Crash(Exception):
         pass
 
+    def sent() -> int:
+        with system_scope():
+            return Notification.objects.filter(kind="meeting.tomorrow").count()
+
+    # The beat's task, run as a worker runs it (its own context, no scope inherited).
     with pytest.raises(Crash), transaction.atomic():
-        services.reminders_send_due()
-        assert Notification.objects.filter(kind="meeting.tomorrow").count() == 1
+        tasks.claim_due_reminders.delay()
+        assert sent() == 1
         raise Crash
-    assert Notification.objects.filter(kind="meeting.tomorrow").count() == 0
+    assert sent() == 0
     assert Reminder.objects.get(key="t:1").sent_at is None  # the claim rolled back too
-    services.reminders_send_due()
+    tasks.claim_due_reminders.delay()
     assert kinds_for(world.guardian1.user) == ["meeting.tomorrow"]
 
 
@@ -198,7 +221,8 @@ def test_meeting_changed_and_cancelled_notify_the_invited(consented, django_capt
     meeting = _call(w)
 
     def change() -> None:
-        meeting_services.meeting_update(
+        act(
+            meeting_services.meeting_update,
             viewer=w.coordinator_viewer,
             meeting=meeting,
             purpose=meeting.purpose,
@@ -212,7 +236,7 @@ def test_meeting_changed_and_cancelled_notify_the_invited(consented, django_capt
     assert "meeting.changed" in kinds_for(w.guardian1.user)
 
     def cancel() -> None:
-        meeting_services.meeting_cancel(viewer=w.coordinator_viewer, meeting=meeting, reason="Sjukdom")
+        act(meeting_services.meeting_cancel, viewer=w.coordinator_viewer, meeting=meeting, reason="Sjukdom")
 
     assert_same_transaction(cancel, "meeting.cancelled", django_capture_on_commit_callbacks)
     cancel()
@@ -226,10 +250,11 @@ def test_invitation_answered_notifies_the_coordinator(consented, django_capture_
 
     w = consented
     meeting = _call(w)
-    invitation = Invitation.objects.get(meeting=meeting, guardian=w.guardian1)
+    with system_scope():
+        invitation = Invitation.objects.get(meeting=meeting, guardian=w.guardian1)
 
     def answer() -> None:
-        meeting_services.invitation_answer(viewer=w.guardian1_viewer, invitation=invitation, answer="yes")
+        act(meeting_services.invitation_answer, viewer=w.guardian1_viewer, invitation=invitation, answer="yes")
 
     assert_same_transaction(answer, "invitation.answered", django_capture_on_commit_callbacks)
     answer()
@@ -243,7 +268,8 @@ def test_preparation_submitted_notifies_the_coordinator(consented, django_captur
     meeting = _call(w)
 
     def submit() -> None:
-        meeting_services.preparation_save(
+        act(
+            meeting_services.preparation_save,
             viewer=w.viewer(w.health_staff),
             meeting=meeting,
             what_we_see="Sammanfattning.",
@@ -262,11 +288,11 @@ def test_minutes_shared_notifies_family_and_agencies(consented, django_capture_o
 
     w = consented
     meeting = _call(w)
-    meeting_services.room_start(viewer=w.coordinator_viewer, meeting=meeting)
-    meeting_services.room_end(viewer=w.coordinator_viewer, meeting=meeting)
+    act(meeting_services.room_start, viewer=w.coordinator_viewer, meeting=meeting)
+    act(meeting_services.room_end, viewer=w.coordinator_viewer, meeting=meeting)
 
     def share() -> None:
-        meeting_services.minutes_share(viewer=w.coordinator_viewer, meeting=meeting)
+        act(meeting_services.minutes_share, viewer=w.coordinator_viewer, meeting=meeting)
 
     assert_same_transaction(share, "minutes.shared", django_capture_on_commit_callbacks)
     share()
@@ -283,10 +309,12 @@ def test_coordinator_changed_notifies_the_new_coordinator_and_the_family(world, 
     from cases.models import CoordinatorAppointment
     from tests.world import make_staff
 
-    new = make_staff(world.coordination, "Nils Ny", Membership.Role.COORDINATOR)
+    with system_scope():
+        new = make_staff(world.coordination, "Nils Ny", Membership.Role.COORDINATOR)
 
     def change() -> None:
-        case_services.coordinator_appoint(
+        act(
+            case_services.coordinator_appoint,
             viewer=world.coordinator_viewer,
             case=world.case,
             wish=CoordinatorAppointment.Wish.NO_PREFERENCE,

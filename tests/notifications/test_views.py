@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Case, Child
+from consent.scoping import system_scope
 from notifications import mail, services
 from notifications.models import EmailPreference, Notification
 from portal.models import AccessLogEntry
@@ -58,7 +59,8 @@ def test_no_name_once_the_agency_lost_access(world):
 def test_list_reads_are_logged_for_the_case_not_for_the_rows(world):
     _note(world, world.guardian1.user)
     world.client_for(world.guardian1.user).get(reverse("notifications:list"))
-    logged = set(AccessLogEntry.objects.values_list("object_type", flat=True))
+    with system_scope():
+        logged = set(AccessLogEntry.objects.values_list("object_type", flat=True))
     assert "notifications.Notification" not in logged
     assert "cases.Case" in logged
 
@@ -97,9 +99,11 @@ def test_mark_read_and_mark_all_read(world):
     theirs = _note(world, world.guardian2.user)
     client = world.client_for(world.guardian1.user)
     assert client.post(reverse("notifications:mark_read", args=[one.uuid])).status_code == 302
-    assert Notification.objects.filter(read_at__isnull=True, recipient=world.guardian1.user).count() == 2
+    with system_scope():
+        assert Notification.objects.filter(read_at__isnull=True, recipient=world.guardian1.user).count() == 2
     client.post(reverse("notifications:mark_all_read"))
-    assert Notification.objects.filter(read_at__isnull=True, recipient=world.guardian1.user).count() == 0
+    with system_scope():
+        assert Notification.objects.filter(read_at__isnull=True, recipient=world.guardian1.user).count() == 0
     theirs.refresh_from_db()
     assert theirs.read_at is None
 
@@ -115,26 +119,28 @@ def test_bell_shows_an_accessible_unread_count(world):
     assert "🔔" not in bell and "<svg" in bell
     page = client.get(reverse("portal:home")).content.decode()
     assert 'id="bell"' in page and 'role="status"' in page and 'data-live-refresh="notification reconnect"' in page
-    last = Notification.objects.filter(recipient=world.guardian1.user).order_by("-pk").first()
+    with system_scope():
+        last = Notification.objects.filter(recipient=world.guardian1.user).order_by("-pk").first()
     assert f'data-live-last-id="{last.pk}"' in page
 
 
 def _extra_case(world, n):  # type: ignore[no-untyped-def]
-    child = Child.objects.create(
-        first_name=f"Barn{n}",
-        last_name="Extra",
-        personal_number=personal_number(date(2015, 1, 1)),
-        date_of_birth=date(2015, 1, 1),
-        registered_by_agency=world.coordination,
-    )
-    return Case.objects.create(
-        child=child,
-        owner_agency=world.coordination,
-        opened_by=world.coordinator.user,
-        need_description="Stöd.",
-        coordinator=world.coordinator.user,
-        coordinator_agency=world.coordination,
-    )
+    with system_scope():
+        child = Child.objects.create(
+            first_name=f"Barn{n}",
+            last_name="Extra",
+            personal_number=personal_number(date(2015, 1, 1)),
+            date_of_birth=date(2015, 1, 1),
+            registered_by_agency=world.coordination,
+        )
+        return Case.objects.create(
+            child=child,
+            owner_agency=world.coordination,
+            opened_by=world.coordinator.user,
+            need_description="Stöd.",
+            coordinator=world.coordinator.user,
+            coordinator_agency=world.coordination,
+        )
 
 
 def test_list_costs_the_same_number_of_queries_at_two_sizes(world, django_assert_num_queries):

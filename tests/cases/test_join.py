@@ -177,7 +177,6 @@ def test_the_page_asks_and_answers(second):
     assert gun.post(url, {"action": "request", "pair": ["x", "y"], "keep": "x"}).status_code == 404
 
 
-
 def test_the_absorbed_collaborations_consents_read_ended_after_the_join(second):
     """Rule 18 through a join: the collaboration that closes ends its consents as a
     closure does, visibly to the family and in the API; the one that continues keeps its own."""

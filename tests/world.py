@@ -41,8 +41,10 @@ def make_user(name: str, *, password: str | None = PASSWORD, totp: bool = False)
 
 
 def make_staff(agency: Agency, name: str, role: str = Membership.Role.STAFF, *, totp: bool = True) -> Membership:
+    """A new member of `agency` (set-up: enters the system scope, as the other helpers do)."""
     user = make_user(name, totp=totp)
-    return Membership.objects.create(user=user, agency=agency, role=role, title=role)
+    with system_scope():
+        return Membership.objects.create(user=user, agency=agency, role=role, title=role)
 
 
 def staff_viewer(membership: Membership) -> Viewer:

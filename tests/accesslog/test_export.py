@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from cases.models import Case, Child, Guardianship, SharedItem
 from consent.models import MaturityAssessment
+from consent.scoping import system_scope
 from tests.accesslog.conftest import entries_of, log_entry
 from tests.world import category, personal_number
 
@@ -25,9 +26,10 @@ def export(world, fmt: str = "json", who=None, child=None):
 
 def test_json_holds_the_child_the_collaboration_and_the_guardian(world):
     world.grant([world.health], ["basic", "health"])
-    SharedItem.objects.create(
-        case=world.case, author_agency=world.school, category=category("school"), title="Skolans bild", body="Text"
-    )
+    with system_scope():
+        SharedItem.objects.create(
+            case=world.case, author_agency=world.school, category=category("school"), title="Skolans bild", body="Text"
+        )
     response = export(world)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="samverkansportalen-uppgifter-')
@@ -73,17 +75,21 @@ def test_the_access_log_is_included_without_other_family_members_reads(world):
 
 def test_another_childs_data_is_not_in_this_childs_export(world):
     born = date(2018, 2, 2)
-    sibling = Child.objects.create(
-        first_name="Sixten",
-        last_name="Testsson",
-        personal_number=personal_number(born),
-        date_of_birth=born,
-        registered_by_agency=world.school,
-    )
-    Guardianship.objects.create(child=sibling, guardian=world.guardian1, has_custody=True)
-    Case.objects.create(
-        child=sibling, owner_agency=world.school, opened_by=world.school_staff.user, need_description="Sixtens behov."
-    )
+    with system_scope():
+        sibling = Child.objects.create(
+            first_name="Sixten",
+            last_name="Testsson",
+            personal_number=personal_number(born),
+            date_of_birth=born,
+            registered_by_agency=world.school,
+        )
+        Guardianship.objects.create(child=sibling, guardian=world.guardian1, has_custody=True)
+        Case.objects.create(
+            child=sibling,
+            owner_agency=world.school,
+            opened_by=world.school_staff.user,
+            need_description="Sixtens behov.",
+        )
     log_entry(agency_id=world.school.pk, actor_name="Syskon Läsare", child_id=sibling.pk)
     text = export(world).content.decode()
     assert "Sixten" not in text and "Sixtens behov" not in text and "Syskon Läsare" not in text
@@ -121,13 +127,15 @@ def test_nobody_else_may_export(world, who):
 
 
 def test_a_guardian_without_custody_may_not_export(world):
-    Guardianship.objects.filter(guardian=world.guardian2).update(has_custody=False)
+    with system_scope():
+        Guardianship.objects.filter(guardian=world.guardian2).update(has_custody=False)
     assert export(world, who=world.guardian2.user).status_code == 404
 
 
 def test_the_child_may_export_only_when_deciding_alone(world):
     assert export(world, who=world.child.user).status_code == 404  # 10 years old
-    MaturityAssessment.objects.create(child=world.child, level="child", reason="Mogen att bestämma själv.")
+    with system_scope():
+        MaturityAssessment.objects.create(child=world.child, level="child", reason="Mogen att bestämma själv.")
     response = export(world, who=world.child.user)
     assert response.status_code == 200
     assert json.loads(response.content)["child"]["förnamn"] == "Alva"

@@ -25,9 +25,10 @@ pytestmark = pytest.mark.django_db
 
 
 def item(world, author, code: str, title: str = "Uppgift") -> SharedItem:
-    return SharedItem.objects.create(
-        case=world.case, author_agency=author, category=category(code), title=title, body=title
-    )
+    with system_scope():
+        return SharedItem.objects.create(
+            case=world.case, author_agency=author, category=category(code), title=title, body=title
+        )
 
 
 def read(viewer, fetch, *, request_id: str = "req-1", ip: str = "10.1.2.3", action: str | None = None) -> list:
@@ -200,14 +201,16 @@ def test_writes_are_logged_by_audit_record_in_the_same_transaction(world):
         ("coordinator", "consent.Consent", world.child.pk)
     }
     # A write that rolls back leaves no entry.
-    with pytest.raises(RuntimeError), transaction.atomic():
+    with pytest.raises(RuntimeError), policy.reading(viewer, request_id="write-1"), transaction.atomic():
         audit.record(viewer=viewer, action="shared.item_updated", obj=own, case_id=world.case.pk)
         raise RuntimeError
     assert len(entries_of(request_id="write-1")) == 2
     # Writes by the system, and events about no case, are not access.
     before = len(entries_of())
-    audit.record(viewer=None, action="consent.expired", case_id=world.case.pk)
-    audit.record(viewer=viewer, action="agency.staff_invited")
+    with system_scope():
+        audit.record(viewer=None, action="consent.expired", case_id=world.case.pk)
+    with policy.reading(viewer, request_id="write-2"):
+        audit.record(viewer=viewer, action="agency.staff_invited")
     assert len(entries_of()) == before
 
 
@@ -267,10 +270,11 @@ def test_writing_the_log_costs_the_same_queries_for_one_or_many_rows(world):
                 "cases.Case", str(world.case.uuid), world.case.pk, world.child.pk, world.school.pk, "basic", "view"
             )
         )
-        before = AccessLogEntry.objects.count()
-        with CaptureQueriesContext(connection) as queries, system_scope():
-            accesslog.write_reads(ReadContext(viewer=viewer, request_id=f"cost-{len(objects)}"), reads)
-        return len(queries), AccessLogEntry.objects.count() - before
+        with system_scope():
+            before = AccessLogEntry.objects.count()
+            with CaptureQueriesContext(connection) as queries:
+                accesslog.write_reads(ReadContext(viewer=viewer, request_id=f"cost-{len(objects)}"), reads)
+            return len(queries), AccessLogEntry.objects.count() - before
 
     cost(rows[:1])  # the chain's first append also looks for a retention anchor
     small = cost(rows[:1])

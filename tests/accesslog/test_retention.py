@@ -14,6 +14,7 @@ from django.utils import timezone
 from agencies.models import Principal
 from cases.models import Case, Child, Guardian, SharedItem, TeamMember
 from consent.models import Consent
+from consent.scoping import system_scope
 from portal import accesslog_integrity, retention
 from portal.celery import app as celery_app
 from portal.models import AuditEvent
@@ -26,26 +27,29 @@ YEAR = timedelta(days=365)
 
 
 def close(case: Case, ago: timedelta) -> None:
-    Case.objects.filter(pk=case.pk).update(status="closed", closed_at=timezone.now() - ago)
+    with system_scope():
+        Case.objects.filter(pk=case.pk).update(status="closed", closed_at=timezone.now() - ago)
 
 
 def test_closed_collaborations_past_retention_are_removed_with_everything_in_them(world):
     world.grant([world.health], ["basic"])
-    SharedItem.objects.create(
-        case=world.case, author_agency=world.school, category=category("school"), title="T", body="B"
-    )
+    with system_scope():
+        SharedItem.objects.create(
+            case=world.case, author_agency=world.school, category=category("school"), title="T", body="B"
+        )
     close(world.case, 3 * YEAR + timedelta(days=5))  # the principal keeps them 3 years
     close(world.other_case, 2 * YEAR)  # not yet due
     result = retention.run()
     assert result.cases == [world.case.pk]
-    assert not Case.objects.filter(pk=world.case.pk).exists()
-    assert not SharedItem.objects.filter(case_id=world.case.pk).exists()
-    assert not Consent.objects.filter(case_id=world.case.pk).exists()
-    assert not TeamMember.objects.filter(case_id=world.case.pk).exists()
-    assert result.children == [world.child.pk] and not Child.objects.filter(pk=world.child.pk).exists()
-    assert set(result.guardians) == {world.guardian1.pk, world.guardian2.pk}
-    assert not Guardian.objects.filter(pk__in=result.guardians).exists()
-    assert Case.objects.filter(pk=world.other_case.pk).exists()
+    with system_scope():
+        assert not Case.objects.filter(pk=world.case.pk).exists()
+        assert not SharedItem.objects.filter(case_id=world.case.pk).exists()
+        assert not Consent.objects.filter(case_id=world.case.pk).exists()
+        assert not TeamMember.objects.filter(case_id=world.case.pk).exists()
+        assert result.children == [world.child.pk] and not Child.objects.filter(pk=world.child.pk).exists()
+        assert set(result.guardians) == {world.guardian1.pk, world.guardian2.pk}
+        assert not Guardian.objects.filter(pk__in=result.guardians).exists()
+        assert Case.objects.filter(pk=world.other_case.pk).exists()
     removed = AuditEvent.objects.get(action="retention.case_removed")
     assert removed.case_id == world.case.pk and removed.data["children"] == [world.child.pk]
     summary = AuditEvent.objects.get(action="retention.applied")
@@ -64,7 +68,8 @@ def test_each_principal_sets_its_own_period(world):
 def test_open_and_recent_collaborations_stay(world):
     close(world.other_case, 3 * YEAR - timedelta(days=1))
     assert retention.run().cases == []
-    assert Case.objects.count() == 2
+    with system_scope():
+        assert Case.objects.count() == 2
     assert not AuditEvent.objects.filter(action="retention.applied").exists()
 
 

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import TeamMember
+from consent.scoping import system_scope
 from tests.accesslog.conftest import entries_of, log_entry
 
 pytestmark = pytest.mark.django_db
@@ -212,7 +213,8 @@ def test_flags_are_the_same_on_the_page_in_unusual_only_and_in_the_csv(world):
 
 
 def test_team_contact_has_a_role(world):
-    TeamMember.objects.filter(case=world.case, agency=world.health).update(contact=world.health_staff)
+    with system_scope():
+        TeamMember.objects.filter(case=world.case, agency=world.health).update(contact=world.health_staff)
     health_read(world, "Hanna Hälsa")
     row = next(line for line in review(world).content.decode().split("<tr") if "Hanna Hälsa" in line)
     assert "ingen aktiv roll" not in row

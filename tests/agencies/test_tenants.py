@@ -87,7 +87,8 @@ def test_invitation_with_bad_input_changes_nothing(world, mailoutbox):
 
 
 def test_switching_agency_is_explicit(world):
-    second = Membership.objects.create(user=world.coordinator.user, agency=world.social, role="staff")
+    with system_scope():
+        second = Membership.objects.create(user=world.coordinator.user, agency=world.social, role="staff")
     client = world.client_for(world.coordinator)
     html = client.get("/").content.decode()
     assert "Samordningsenheten Test" in html

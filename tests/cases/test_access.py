@@ -7,7 +7,7 @@ from django.urls import URLPattern, reverse
 
 from cases import services, urls
 from cases.models import ExternalContact, TeamMember
-from consent.scoping import system_scope
+from consent.scoping import scope, system_scope
 from tests.world import category
 
 pytestmark = pytest.mark.django_db
@@ -20,10 +20,13 @@ FAMILY_ROUTES = {"family_plan"}
 def _objects(world):
     case = world.case
     sara = world.coordinator_viewer
-    item = services.shared_item_create(
-        viewer=world.viewer(world.school_staff), case=case, category_id=category("basic").pk, title="Delat", body="B"
-    )
-    external = services.external_contact_add(viewer=sara, case=case, organisation="FK", name="Handläggare")
+    school = world.viewer(world.school_staff)
+    with scope(school):
+        item = services.shared_item_create(
+            viewer=school, case=case, category_id=category("basic").pk, title="Delat", body="B"
+        )
+    with scope(sara):
+        external = services.external_contact_add(viewer=sara, case=case, organisation="FK", name="Handläggare")
     with system_scope():
         member = TeamMember.objects.get(case=case, agency=world.health)
         assert ExternalContact.objects.filter(pk=external.pk).exists()

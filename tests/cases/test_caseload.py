@@ -10,7 +10,7 @@ from django.utils import timezone
 from cases import selectors
 from cases.models import Case, Child, Guardianship, PlanAction
 from consent.models import Consent, ConsentScope
-from consent.scoping import system_scope
+from consent.scoping import scope, system_scope
 from meetings.models import Meeting
 from tests.cases.conftest import page_queries
 from tests.world import category, personal_number
@@ -83,40 +83,46 @@ def test_caseload_query_count_is_the_same_for_5_and_50_collaborations(world):
 
 def test_caseload_shows_the_figures_and_sorts(world):
     add_cases(world, 3)
-    rows = selectors.caseload(viewer=world.coordinator_viewer, sort="kontakt")
-    assert len(rows) == 4
-    mine = {r.case.child.first_name: r for r in rows}
-    assert mine["Barn002"].overdue_actions == 1
-    assert mine["Barn002"].consents_waiting == 1
-    assert mine["Barn002"].next_meeting is not None
-    assert mine["Barn002"].days_since_contact == 2
-    assert mine["Alva"].next_meeting is None and not mine["Alva"].contact_recorded
-    # Most days since contact first by default; by name ascending; by meeting soonest first.
-    assert [r.case.child.first_name for r in selectors.caseload(viewer=world.coordinator_viewer, sort="barn")] == [
-        "Alva",
-        "Barn000",
-        "Barn001",
-        "Barn002",
-    ]
-    by_meeting = [r.case.child.first_name for r in selectors.caseload(viewer=world.coordinator_viewer, sort="mote")]
-    assert by_meeting == ["Barn000", "Barn001", "Barn002", "Alva"]
-    reverse_names = selectors.caseload(viewer=world.coordinator_viewer, sort="barn", descending=True)
-    assert reverse_names[0].case.child.first_name == "Barn002"
+    sara = world.coordinator_viewer
+    with scope(sara):  # her caseload page's scope
+        rows = selectors.caseload(viewer=sara, sort="kontakt")
+        assert len(rows) == 4
+        mine = {r.case.child.first_name: r for r in rows}
+        assert mine["Barn002"].overdue_actions == 1
+        assert mine["Barn002"].consents_waiting == 1
+        assert mine["Barn002"].next_meeting is not None
+        assert mine["Barn002"].days_since_contact == 2
+        assert mine["Alva"].next_meeting is None and not mine["Alva"].contact_recorded
+        # Most days since contact first by default; by name ascending; by meeting soonest first.
+        assert [r.case.child.first_name for r in selectors.caseload(viewer=sara, sort="barn")] == [
+            "Alva",
+            "Barn000",
+            "Barn001",
+            "Barn002",
+        ]
+        by_meeting = [r.case.child.first_name for r in selectors.caseload(viewer=sara, sort="mote")]
+        assert by_meeting == ["Barn000", "Barn001", "Barn002", "Alva"]
+        reverse_names = selectors.caseload(viewer=sara, sort="barn", descending=True)
+        assert reverse_names[0].case.child.first_name == "Barn002"
     html = world.client_for(world.coordinator).get(reverse("cases:caseload") + "?sortera=forsenade").content.decode()
     assert 'aria-sort="descending"' in html and "sortera=forsenade&amp;ordning=stigande" in html
 
 
 def test_a_granted_consent_is_in_force_not_waiting(world):
     world.grant([world.school], ["basic"])
-    row = selectors.caseload(viewer=world.coordinator_viewer)[0]
+    with scope(world.coordinator_viewer):
+        row = selectors.caseload(viewer=world.coordinator_viewer)[0]
     assert (row.consents_in_force, row.consents_waiting) == (1, 0)
 
 
 def test_the_caseload_holds_only_my_collaborations(world):
     add_cases(world, 2)
-    assert selectors.caseload(viewer=world.viewer(world.health_staff)) == []
-    opened = selectors.caseload(viewer=world.viewer(world.unrelated_staff))  # opened, no coordinator yet
-    assert [r.case.pk for r in opened] == [world.other_case.pk]
+    hanna, olle = world.viewer(world.health_staff), world.viewer(world.unrelated_staff)
+    with scope(hanna):
+        assert selectors.caseload(viewer=hanna) == []
+    with scope(olle):
+        opened = selectors.caseload(viewer=olle)  # opened, no coordinator yet
+        assert [r.case.pk for r in opened] == [world.other_case.pk]
     html = world.client_for(world.health_staff).get(reverse("cases:caseload")).content.decode()
     assert "Barn000" not in html and "Alva" not in html
 

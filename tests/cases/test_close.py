@@ -6,7 +6,7 @@ from django.urls import reverse
 from cases import services
 from cases.models import Case, SharedItem
 from consent.models import ConsentGrant
-from consent.scoping import system_scope
+from consent.scoping import scope, system_scope
 from portal.models import AuditEvent
 from tests.world import category
 
@@ -31,26 +31,29 @@ def test_closing_requires_a_reason_and_bad_input_changes_nothing(world):
 
 def test_closing_records_outcomes_and_ends_all_consent_sharing_at_once(world):
     world.grant([world.health, world.social], ["basic", "school", "plan"])
-    item = services.shared_item_create(
-        viewer=world.viewer(world.school_staff),
-        case=world.case,
-        category_id=category("school").pk,
-        title="Närvaro",
-        body="Alva har varit här två dagar av fem.",
-    )
+    rut, sara = world.viewer(world.school_staff), world.coordinator_viewer
+    with scope(rut):
+        item = services.shared_item_create(
+            viewer=rut,
+            case=world.case,
+            category_id=category("school").pk,
+            title="Närvaro",
+            body="Alva har varit här två dagar av fem.",
+        )
     health = world.client_for(world.health_staff)
     item_url = reverse("cases:shared_item_detail", args=[world.case.uuid, item.uuid])
     assert health.get(item_url).status_code == 200
     assert health.get(reverse("cases:detail", args=[world.case.uuid])).status_code == 200
-    closed = services.case_close(
-        viewer=world.coordinator_viewer,
-        case=world.case,
-        reason="goals_met",
-        note="Alva går i skolan igen.",
-        stress_at_start=8,
-        stress_at_close=3,
-        parent_back_to_work=True,
-    )
+    with scope(sara):
+        closed = services.case_close(
+            viewer=sara,
+            case=world.case,
+            reason="goals_met",
+            note="Alva går i skolan igen.",
+            stress_at_start=8,
+            stress_at_close=3,
+            parent_back_to_work=True,
+        )
     assert (closed.status, closed.phase, closed.stress_at_close, closed.parent_back_to_work) == (
         "closed",
         "close",

@@ -11,7 +11,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case, ConcernReport
 from consent.models import Consent, ConsentGrant
-from consent.scoping import system_scope
+from consent.scoping import scope, system_scope
 from notifications.models import Notification
 from portal.models import EditableText
 
@@ -47,12 +47,14 @@ def test_recording_skips_consent_notifies_no_one_and_gives_no_access(world):
         Notification._base_manager.count(),
     )
     before = counts()
-    record = services.concern_report_record(
-        viewer=world.viewer(world.school_staff),
-        case=world.case,
-        reported_on=timezone.localdate(),
-        municipality_id=world.municipality.pk,
-    )
+    rut = world.viewer(world.school_staff)
+    with scope(rut):
+        record = services.concern_report_record(
+            viewer=rut,
+            case=world.case,
+            reported_on=timezone.localdate(),
+            municipality_id=world.municipality.pk,
+        )
     assert counts() == before
     assert (record.created_by_id, record.author_agency_id, record.municipality_id) == (
         world.school_staff.user_id,
@@ -71,7 +73,8 @@ def test_recording_skips_consent_notifies_no_one_and_gives_no_access(world):
     ):
         from consent import policy
 
-        assert policy.visible_to(ConcernReport, viewer).count() == expected
+        with scope(viewer):
+            assert policy.visible_to(ConcernReport, viewer).count() == expected
 
 
 def test_recording_works_without_any_consent_on_the_case(world):

@@ -23,7 +23,7 @@ from agencies.models import Membership
 from cases import services
 from cases.models import ConcernReport
 from consent.models import MaturityAssessment
-from consent.scoping import system_scope
+from consent.scoping import scope, system_scope
 from notifications.models import Notification
 from portal import accesslog_selectors, family_export
 from portal.accesslog_integrity import verify
@@ -52,12 +52,15 @@ def _reporter(world) -> Membership:  # type: ignore[no-untyped-def]
 
 
 def _record(world, membership: Membership) -> ConcernReport:  # type: ignore[no-untyped-def]
-    return services.concern_report_record(
-        viewer=world.viewer(membership),
-        case=world.case,
-        reported_on=timezone.localdate(),
-        municipality_id=world.municipality.pk,
-    )
+    """The reporter records the concern, in her own scope as on the case page."""
+    reporter = world.viewer(membership)
+    with scope(reporter):
+        return services.concern_report_record(
+            viewer=reporter,
+            case=world.case,
+            reported_on=timezone.localdate(),
+            municipality_id=world.municipality.pk,
+        )
 
 
 def _child_decides_alone(world) -> None:  # type: ignore[no-untyped-def]

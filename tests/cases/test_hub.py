@@ -10,7 +10,7 @@ from django.utils import timezone
 from agencies.models import Agency
 from cases import services
 from cases.models import Guardian, Guardianship
-from consent.scoping import system_scope
+from consent.scoping import scope, system_scope
 from tests.cases.conftest import page_queries, valid_pnr
 from tests.world import category, make_staff
 
@@ -18,25 +18,34 @@ pytestmark = pytest.mark.django_db
 
 
 def _grow(world, n, offset=0):
+    """The coordinator adds n agencies, contacts, relatives, items and actions, as on her pages."""
     sara = world.coordinator_viewer
     for i in range(n):
-        agency = Agency.objects.create(principal=world.municipality, name=f"Förening {offset + i}", kind="other")
+        with system_scope():
+            agency = Agency.objects.create(principal=world.municipality, name=f"Förening {offset + i}", kind="other")
         contact = make_staff(agency, f"Kontakt {offset + i}", totp=False)
-        services.team_member_add(viewer=sara, case=world.case, agency_id=agency.pk, contact_membership_id=contact.pk)
-        services.external_contact_add(
-            viewer=sara, case=world.case, organisation="Försäkringskassan", name=f"H{offset + i}"
-        )
-        services.family_member_add(viewer=sara, case=world.case, relation="sibling", name=f"Syskon {offset + i}")
-        services.shared_item_create(
-            viewer=sara, case=world.case, category_id=category("basic").pk, title=f"Delat {offset + i}", body="Text"
-        )
-        services.plan_action_create(
-            viewer=sara,
-            case=world.case,
-            description=f"Insats {offset + i}",
-            due_date=timezone.localdate() + timedelta(days=i),
-            responsible_agency_id=agency.pk,
-        )
+        with scope(sara):
+            services.team_member_add(
+                viewer=sara, case=world.case, agency_id=agency.pk, contact_membership_id=contact.pk
+            )
+            services.external_contact_add(
+                viewer=sara, case=world.case, organisation="Försäkringskassan", name=f"H{offset + i}"
+            )
+            services.family_member_add(viewer=sara, case=world.case, relation="sibling", name=f"Syskon {offset + i}")
+            services.shared_item_create(
+                viewer=sara,
+                case=world.case,
+                category_id=category("basic").pk,
+                title=f"Delat {offset + i}",
+                body="Text",
+            )
+            services.plan_action_create(
+                viewer=sara,
+                case=world.case,
+                description=f"Insats {offset + i}",
+                due_date=timezone.localdate() + timedelta(days=i),
+                responsible_agency_id=agency.pk,
+            )
 
 
 def test_the_collaboration_page_runs_a_fixed_number_of_queries(world):

@@ -177,29 +177,47 @@ def test_the_page_asks_and_answers(second):
     assert gun.post(url, {"action": "request", "pair": ["x", "y"], "keep": "x"}).status_code == 404
 
 
-
 def test_the_absorbed_collaborations_consents_read_ended_after_the_join(second):
     """Rule 18 through a join: the collaboration that closes ends its consents as a
     closure does, visibly to the family and in the API; the one that continues keeps its own."""
+    from cases.models import CoordinatorAppointment
     from consent import services as consent_services
     from consent.scoping import scope
-    from tests.world import category
+    from tests.world import category, make_staff
 
     case = second.extras["second"]
+    # The opener hands the second collaboration over to a coordinator of her own agency,
+    # who asks the family for consent (DESIGN: the coordinator records consent).
     opener = second.viewer(second.unrelated_staff)
+    cora = make_staff(second.unrelated, "Cora Samordnare", "coordinator")
+    with scope(opener):
+        services.coordinator_appoint(
+            viewer=opener,
+            case=case,
+            wish=CoordinatorAppointment.Wish.NO_PREFERENCE,
+            coordinator_membership_id=cora.pk,
+        )
     with system_scope():
         basic = category("basic").pk
-    with scope(opener):
+    coordinator = second.viewer(cora)
+    with scope(coordinator):
         absorbed = consent_services.consent_request(
-            viewer=opener, case=case, purpose="Stöd i vår verksamhet.", agency_ids=[second.unrelated.pk],
+            viewer=coordinator,
+            case=case,
+            purpose="Stöd i vår verksamhet.",
+            agency_ids=[second.unrelated.pk],
             category_ids=[basic],
         )
     kept = second.grant([second.health], ["basic"])
     guardian = second.client_for(second.guardian1.user)
     api = f"/api/v1/consents/?case={case.uuid}"
-    assert {r["state"] for r in guardian.get(api).json()["results"]} == {"pending"}  # the check below can fail
-    join = services.case_join_request(viewer=second.guardian1_viewer, keep=second.case, absorb=case)
-    services.case_join_agree(viewer=second.guardian2_viewer, join=join)
+    # Before the join the request waits for the family's answers (so the check below can fail).
+    assert {(r["state"], r["end_reason"]) for r in guardian.get(api).json()["results"]} == {("waiting", None)}
+    gun, gustav = second.guardian1_viewer, second.guardian2_viewer
+    with scope(gun):
+        join = services.case_join_request(viewer=gun, keep=second.case, absorb=case)
+    with scope(gustav):
+        services.case_join_agree(viewer=gustav, join=join)
     with system_scope():
         newest = Consent.objects.filter(series=absorbed.series).order_by("-version").first()
         assert newest is not None and (newest.version, newest.end_reason) == (2, "case_closed")

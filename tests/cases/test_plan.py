@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Case, LifeArea, Plan, PlanAction, PlanChange
-from consent.scoping import system_scope
+from consent.scoping import scope, system_scope
 from notifications.models import Notification
 from portal.models import AuditEvent
 
@@ -22,32 +22,31 @@ def _changes(case):
 
 
 def test_mapping_is_written_by_the_coordinator_in_the_familys_words(world):
-    entry = services.mapping_entry_create(
-        viewer=world.coordinator_viewer,
-        case=world.case,
-        area=LifeArea.PARENT_WORK,
-        current_state="Jag är sjukskriven och orkar inte.",
-        desired_state="Jobba halvtid till våren.",
-        is_priority=True,
-        written_by_guardian_id=world.guardian1.pk,
-    )
-    assert entry.written_by_family and entry.author_agency_id == world.coordination.pk
-    with pytest.raises(services.CaseError, match="Bara samordnaren"):
-        services.mapping_entry_create(
-            viewer=world.viewer(world.school_staff), case=world.case, area="school", current_state="X"
-        )
-    with pytest.raises(services.CaseError, match="hur det är nu"):
-        services.mapping_entry_create(
-            viewer=world.coordinator_viewer, case=world.case, area="school", current_state=" "
-        )
-    with pytest.raises(services.CaseError, match="vårdnadshavare"):
-        services.mapping_entry_create(
-            viewer=world.coordinator_viewer,
+    sara, rut = world.coordinator_viewer, world.viewer(world.school_staff)
+    with scope(sara):
+        entry = services.mapping_entry_create(
+            viewer=sara,
             case=world.case,
-            area="school",
-            current_state="X",
-            written_by_guardian_id=world.other_guardian.pk,
+            area=LifeArea.PARENT_WORK,
+            current_state="Jag är sjukskriven och orkar inte.",
+            desired_state="Jobba halvtid till våren.",
+            is_priority=True,
+            written_by_guardian_id=world.guardian1.pk,
         )
+        assert entry.written_by_family and entry.author_agency_id == world.coordination.pk
+    with scope(rut), pytest.raises(services.CaseError, match="Bara samordnaren"):
+        services.mapping_entry_create(viewer=rut, case=world.case, area="school", current_state="X")
+    with scope(sara):
+        with pytest.raises(services.CaseError, match="hur det är nu"):
+            services.mapping_entry_create(viewer=sara, case=world.case, area="school", current_state=" ")
+        with pytest.raises(services.CaseError, match="vårdnadshavare"):
+            services.mapping_entry_create(
+                viewer=sara,
+                case=world.case,
+                area="school",
+                current_state="X",
+                written_by_guardian_id=world.other_guardian.pk,
+            )
 
 
 def test_every_plan_change_is_a_new_version_with_who_when_and_what(planned):
@@ -111,26 +110,27 @@ def test_phase_moves_clarify_plan_carry_out_and_close_only_by_closing(planned):
 def test_actions_have_a_responsible_a_due_date_and_a_status(world):
     sara = world.coordinator_viewer
     due = timezone.localdate() + timedelta(days=7)
-    with pytest.raises(services.CaseError, match="vem som ansvarar"):
-        services.plan_action_create(viewer=sara, case=world.case, description="Något", due_date=due)
-    with pytest.raises(services.CaseError, match="när det ska vara klart"):
-        services.plan_action_create(
-            viewer=sara, case=world.case, description="Något", due_date=None, responsible_person="Gun"
+    with scope(sara):  # her plan page's scope
+        with pytest.raises(services.CaseError, match="vem som ansvarar"):
+            services.plan_action_create(viewer=sara, case=world.case, description="Något", due_date=due)
+        with pytest.raises(services.CaseError, match="när det ska vara klart"):
+            services.plan_action_create(
+                viewer=sara, case=world.case, description="Något", due_date=None, responsible_person="Gun"
+            )
+        with pytest.raises(services.CaseError, match="Välj en verksamhet"):
+            services.plan_action_create(
+                viewer=sara, case=world.case, description="Något", due_date=due, responsible_agency_id=999999
+            )
+        assert PlanAction._base_manager.count() == 0
+        action = services.plan_action_create(
+            viewer=sara,
+            case=world.case,
+            description="Gun ringer Försäkringskassan.",
+            due_date=due,
+            responsible_person="Gun",
+            written_by_guardian_id=world.guardian1.pk,
         )
-    with pytest.raises(services.CaseError, match="Välj en verksamhet"):
-        services.plan_action_create(
-            viewer=sara, case=world.case, description="Något", due_date=due, responsible_agency_id=999999
-        )
-    assert PlanAction._base_manager.count() == 0
-    action = services.plan_action_create(
-        viewer=sara,
-        case=world.case,
-        description="Gun ringer Försäkringskassan.",
-        due_date=due,
-        responsible_person="Gun",
-        written_by_guardian_id=world.guardian1.pk,
-    )
-    assert action.status == "planned" and action.written_by_family
+        assert action.status == "planned" and action.written_by_family
 
 
 def test_meetings_can_turn_a_decision_into_an_action_with_the_same_signature(world, django_capture_on_commit_callbacks):

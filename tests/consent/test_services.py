@@ -10,7 +10,7 @@ from agencies.models import Membership
 from cases.models import SharedItem
 from consent import policy, services
 from consent.models import Consent, ConsentDecision, ConsentGrant, MaturityAssessment
-from consent.scoping import system_scope
+from consent.scoping import scope, system_scope
 from notifications.models import Notification, Reminder
 from portal.models import AuditEvent
 from tests.consent.conftest import shared_item
@@ -321,12 +321,14 @@ def test_maturity_assessment_needs_a_manager_and_a_reason(world):
 def test_staff_leaving_the_agency_lose_access_with_their_membership(world, client):
     item = shared_item(world, world.school, "school", "Skolans sammanfattning om Alva")
     world.grant([world.health], ["basic", "school"])
-    newcomer = Membership.objects.create(
-        user=world.unrelated_staff.user, agency=world.health, role="staff", title="Ny på BUP"
-    )
+    with system_scope():
+        newcomer = Membership.objects.create(
+            user=world.unrelated_staff.user, agency=world.health, role="staff", title="Ny på BUP"
+        )
     session_client = world.client_for(newcomer)
     # The cases engineer's item page may not exist yet: read through the policy-checked API of consent.
-    assert policy.can_view(staff_viewer(newcomer), item)
+    with scope(staff_viewer(newcomer)):
+        assert policy.can_view(staff_viewer(newcomer), item)
     with system_scope():
         Membership.objects.filter(pk=newcomer.pk).update(is_active=False)
     response = session_client.get("/")

@@ -46,6 +46,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from consent.scoping import system_scope
 from tests.security import matrix, write_paths
 from tests.security.conftest import WRITE_KEY
 from tests.security.routes import lookup as matrix_lookup
@@ -666,18 +667,19 @@ def exercise(writer: str, world: Any) -> tuple[Run, dict[str, Any]]:
     from meetings.models import Meeting
 
     started = time.monotonic()
-    markers, pnrs = prepare_victim(world)
-    mw = matrix.build_state(world, "none")
-    # A pending consent on the victim's collaboration (no grant: the state stays "none").
-    mw.objects["consent"] = world.request_consent([world.health], ["basic"])
     ops = write_paths.discover_write_ops()
     entries = {op.name: lookup(op.name) for op in ops}
     exercised = [op for op in ops if isinstance((entries[op.name] or (None, None))[1], Expect)]
-    for op in exercised:  # build every object the victim URLs name, outside the savepoints
-        if [n for n in op.route.kwarg_names if n != "format"]:
-            victim_url(op, mw, False)
-    victim_values, fresh_values = build_values(mw, pnrs)
-    own_case = own_case_for(mw, writer)
+    with system_scope():  # set-up: the victim, the matrix objects and the writer's own case
+        markers, pnrs = prepare_victim(world)
+        mw = matrix.build_state(world, "none")
+        # A pending consent on the victim's collaboration (no grant: the state stays "none").
+        mw.objects["consent"] = world.request_consent([world.health], ["basic"])
+        for op in exercised:  # build every object the victim URLs name, outside the savepoints
+            if [n for n in op.route.kwarg_names if n != "format"]:
+                victim_url(op, mw, False)
+        victim_values, fresh_values = build_values(mw, pnrs)
+        own_case = own_case_for(mw, writer)
     who = user_of(mw, writer)
     client = world.client_for(who)
     run = Run()

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from agencies.idp import views
+
+app_name = "idp"
+urlpatterns = [
+    path("konto/organisation/", views.choose, name="choose"),
+    path("verksamhet/inloggning/", views.settings_page, name="settings"),
+    path("verksamhet/inloggning/spara/", views.settings_save, name="save"),
+    path("verksamhet/inloggning/testa/", views.connection_test, name="test"),
+    path("verksamhet/inloggning/identitet/", views.identity_set, name="identity"),
+]

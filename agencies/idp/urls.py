@@ -5,6 +5,8 @@ from agencies.idp import views
 app_name = "idp"
 urlpatterns = [
     path("konto/organisation/", views.choose, name="choose"),
+    path("konto/3rdparty/", views.connections_closed),
+    path("konto/social/connections/", views.connections_closed),
     path("verksamhet/inloggning/", views.settings_page, name="settings"),
     path("verksamhet/inloggning/spara/", views.settings_save, name="save"),
     path("verksamhet/inloggning/testa/", views.connection_test, name="test"),

@@ -157,3 +157,9 @@ def other_sign_in_refusal(request: HttpRequest, user: Any) -> HttpResponse | Non
 
     clear_login(request)
     return render(request, "idp/idp_required.html", {"agencies": required}, status=403)
+
+
+def connections_closed(request: HttpRequest) -> HttpResponse:
+    """allauth's page for adding and removing sign-in accounts is closed: an agency's IdP
+    account is tied to a membership by the agency admin, never by the person."""
+    raise Http404

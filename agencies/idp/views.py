@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.decorators import reauthentication_required
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
@@ -133,7 +134,20 @@ def choose(request: HttpRequest) -> HttpResponse:
             None,
             _("Välj din verksamhet i listan. Hittar du den inte använder den inte en egen inloggning här."),
         )
-    return render(request, "idp/choose.html", {"form": form, "choices": choices}, status=400 if form.errors else 200)
+    response = render(
+        request, "idp/choose.html", {"form": form, "choices": choices}, status=400 if form.errors else 200
+    )
+    # CSP's form-action also governs where this form's submission may be redirected: the
+    # IdPs offered here.
+    response._csp_update = {"form-action": sorted({_origin(c) for c in choices})}  # type: ignore[attr-defined]
+    return response
+
+
+def _origin(config: AgencyIdentityProvider) -> str:
+    url = urlsplit(
+        config.saml_sso_url if config.protocol == AgencyIdentityProvider.Protocol.SAML else config.oidc_issuer
+    )
+    return f"{url.scheme}://{url.netloc}"
 
 
 def _pick(choices: list[AgencyIdentityProvider], agency_uuid: Any, email: str) -> AgencyIdentityProvider | None:

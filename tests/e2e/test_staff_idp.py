@@ -17,23 +17,27 @@ from tests.staffidp.saml_idp import HSA_ID, SMARTCARD_CLASS, SamlIdp, User
 def school_idp(server) -> Iterator[SamlIdp]:
     idp = SamlIdp("skiftinge-idp").start()
     idp.users["rektor"] = User("idp-losenord", {HSA_ID: ["SE2120000000-rektor"]})
-    slug = server.shell(
-        "from agencies.idp import services\n"
-        "from agencies.idp.models import AgencyIdentityProvider, StaffIdentity\n"
-        "from agencies.models import Agency, Membership\n"
-        "from consent.scoping import system_scope\n"
-        "with system_scope():\n"
-        "    agency = Agency.objects.get(name='Skiftingeskolan')\n"
-        "    config = AgencyIdentityProvider(agency=agency, protocol='saml', is_enabled=True,\n"
-        f"        saml_metadata_url='{idp.base_url}/metadata', match_attribute='{HSA_ID}',\n"
-        f"        mfa_values='{SMARTCARD_CLASS}')\n"
-        "    result = services._check(config)\n"
-        "    assert result.ok, result.message\n"
-        "    config.save()\n"
-        "    member = Membership.objects.get(agency=agency, user__email='rektor@demo.samverkan.se')\n"
-        "    StaffIdentity.objects.create(agency=agency, membership=member, value='SE2120000000-rektor')\n"
-        "    print(agency.uuid.hex)\n"
-    ).strip()
+    slug = (
+        server.shell(
+            "from agencies.idp import services\n"
+            "from agencies.idp.models import AgencyIdentityProvider, StaffIdentity\n"
+            "from agencies.models import Agency, Membership\n"
+            "from consent.scoping import system_scope\n"
+            "with system_scope():\n"
+            "    agency = Agency.objects.get(name='Skiftingeskolan')\n"
+            "    config = AgencyIdentityProvider(agency=agency, protocol='saml', is_enabled=True,\n"
+            f"        saml_metadata_url='{idp.base_url}/metadata', match_attribute='{HSA_ID}',\n"
+            f"        mfa_values='{SMARTCARD_CLASS}')\n"
+            "    result = services._check(config)\n"
+            "    assert result.ok, result.message\n"
+            "    config.save()\n"
+            "    member = Membership.objects.get(agency=agency, user__email='rektor@demo.samverkan.se')\n"
+            "    StaffIdentity.objects.create(agency=agency, membership=member, value='SE2120000000-rektor')\n"
+            "    print('SLUG=' + agency.uuid.hex)\n"
+        )
+        .split("SLUG=")[1]
+        .strip()
+    )
     with urllib.request.urlopen(f"{server.base_url}/konto/saml/{slug}/metadata/", timeout=10) as response:
         idp.trust_sp(response.read().decode())
     yield idp
@@ -73,6 +77,7 @@ def test_an_unknown_person_at_the_idp_gets_a_clear_refusal(page, school_idp):
     page.get_by_label("Användarnamn").fill("okand")
     page.get_by_label("Lösenord").fill("idp-losenord")
     page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url("**/acs/finish/")
     assert page.get_by_role("heading", name="Inloggningen gick inte igenom").is_visible()
     assert page.get_by_text("Inget konto har skapats.").is_visible()
     check_accessibility(page, "organisation-sign-in-refused")

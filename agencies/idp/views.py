@@ -177,3 +177,17 @@ def connections_closed(request: HttpRequest) -> HttpResponse:
     """allauth's page for adding and removing sign-in accounts is closed: an agency's IdP
     account is tied to a membership by the agency admin, never by the person."""
     raise Http404
+
+
+def saml_finish_acs(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """allauth's ACS finish step, with python3-saml's validation errors that escape it
+    (raised while reading the NameID of an otherwise valid response) refused like the rest."""
+    from allauth.socialaccount.providers.saml.views import finish_acs
+    from onelogin.saml2.errors import OneLogin_Saml2_ValidationError
+
+    from agencies.idp.adapter import refused_page
+
+    try:
+        return finish_acs(request, organization_slug=organization_slug)
+    except OneLogin_Saml2_ValidationError:
+        return refused_page(request, "invalid", None)

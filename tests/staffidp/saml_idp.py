@@ -77,6 +77,7 @@ class Tampering:
     expired: bool = False  # an assertion whose lifetime ended ten minutes ago
     replace_in_signed_xml: tuple[str, str] | None = None  # edit the XML after signing
     authn_class: str | None = None
+    sp_name_qualifier: str | None = None  # a NameID qualified for another SP
 
 
 class _Quiet(WSGIRequestHandler):
@@ -225,7 +226,9 @@ class SamlIdp:
             in_response_to=args["in_response_to"],
             destination=destination,
             sp_entity_id=tampering.audience or sp_entity_id,
-            name_id=self.server.ident.transient_nameid(username, sp_name_qualifier=sp_entity_id),
+            name_id=self.server.ident.transient_nameid(
+                username, sp_name_qualifier=tampering.sp_name_qualifier or sp_entity_id
+            ),
             authn={"class_ref": tampering.authn_class or user.authn_class, "authn_auth": self.entity_id},
             sign_response=True,
             sign_assertion=True,

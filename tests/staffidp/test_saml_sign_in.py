@@ -66,6 +66,7 @@ def test_matching_is_by_the_idp_attribute_never_by_email(world, school_idp, sso)
     "tampering",
     [
         pytest.param(Tampering(expired=True), id="expired-assertion"),
+        pytest.param(Tampering(sp_name_qualifier="http://annan.example/sp"), id="nameid-for-another-sp"),
         pytest.param(Tampering(replace_in_signed_xml=("SE2120001234-rut", "SE2120001234-adm")), id="bad-signature"),
     ],
 )

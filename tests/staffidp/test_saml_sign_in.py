@@ -160,3 +160,17 @@ def test_an_agency_that_requires_its_idp_refuses_password_sign_in(world, school_
     # And the IdP still lets the school's staff in.
     assert sso.sign_in(world.school, "rut").status_code == 302
     assert _signed_in_as(sso.client) == str(world.school_staff.user_id)
+
+
+def test_an_agency_that_requires_its_idp_refuses_the_emailed_code_too(world, school_idp, mailoutbox):
+    import re
+
+    school_idp.required = True
+    school_idp.save()
+    client = Client(HTTP_HOST="testserver")
+    client.post("/konto/login/code/", {"email": world.school_staff.user.email})
+    code = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", mailoutbox[-1].body).group(1)
+    page = client.post("/konto/login/code/confirm/", {"code": code})
+    assert page.status_code == 403
+    assert "kräver att personalen loggar in" in page.content.decode()
+    assert _signed_in_as(client) is None

@@ -262,7 +262,6 @@ ACCOUNT_RATE_LIMITS = {
 SOCIALACCOUNT_ADAPTER = "agencies.idp.adapter.AgencySocialAccountAdapter"
 SOCIALACCOUNT_PROVIDERS = {"saml": {"provider_class": "agencies.idp.saml_provider.AgencySAMLProvider"}}
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
-SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

@@ -18,8 +18,6 @@ from consent.scoping import system_scope
 
 # Set by a matched IdP sign-in, read once when allauth completes that same login.
 PENDING_KEY = "portal_idp_login"
-# The agency whose IdP signed this session in (so its required IdP is satisfied).
-SIGNED_IN_VIA_KEY = "portal_idp_agency"
 PENDING_SECONDS = 600
 
 
@@ -156,12 +154,10 @@ def complete(request: HttpRequest, user: Any) -> bool:
     pending = pending_for(request, user)
     request.session.pop(PENDING_KEY, None)
     if pending is None:
-        request.session.pop(SIGNED_IN_VIA_KEY, None)
         return False
     from portal.viewers import ACTING_AS_SESSION_KEY
 
     request.session[ACTING_AS_SESSION_KEY] = pending["membership"]
-    request.session[SIGNED_IN_VIA_KEY] = pending["agency"]
     return bool(pending["mfa"])
 
 

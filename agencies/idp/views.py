@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from allauth.account.decorators import reauthentication_required
+from allauth.account.utils import get_next_redirect_url
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -129,7 +130,8 @@ def choose(request: HttpRequest) -> HttpResponse:
         config = _pick(choices, form.cleaned_data.get("agency"), form.cleaned_data.get("email") or "")
         if config is not None:
             provider = get_social_adapter(request).get_provider(request, config.provider_id)
-            return provider.redirect(request, process="login", next_url=request.POST.get("next") or None)
+            # Only a safe, local `next` is carried through the IdP round trip.
+            return provider.redirect(request, process="login", next_url=get_next_redirect_url(request))
         form.add_error(
             None,
             _("Välj din verksamhet i listan. Hittar du den inte använder den inte en egen inloggning här."),

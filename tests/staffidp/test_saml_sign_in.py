@@ -174,3 +174,15 @@ def test_an_agency_that_requires_its_idp_refuses_the_emailed_code_too(world, sch
     assert page.status_code == 403
     assert "kräver att personalen loggar in" in page.content.decode()
     assert _signed_in_as(client) is None
+
+
+def test_only_a_local_next_is_carried_through_the_idp(world, school_idp, sso):
+    started = sso.client.post(
+        "/konto/organisation/", {"agency": str(world.school.uuid), "next": "https://elak.example/"}
+    )
+    sso.idp_login(started["Location"], "rut")
+    assert sso.post_to_acs()["Location"] == "/"
+    sso.client.post("/konto/logout/")
+    started = sso.client.post("/konto/organisation/", {"agency": str(world.school.uuid), "next": "/moten/"})
+    sso.idp_login(started["Location"], "rut")
+    assert sso.post_to_acs()["Location"] == "/moten/"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -214,3 +215,28 @@ def test_only_the_agency_admin_reaches_the_settings(world):
         == 404
     )
     assert not StaffIdentity.objects.exists()
+
+
+def test_the_chooser_answer_does_not_tell_whether_an_address_is_known(world, idp_a):
+    client = _admin_client(world)
+    client.post("/verksamhet/inloggning/spara/", _saml_form(idp_a, email_domains="skolan.example"))
+    anonymous = type(client)(HTTP_HOST="testserver")
+    known = anonymous.post("/konto/organisation/", {"email": world.school_staff.user.email})
+    unknown = anonymous.post("/konto/organisation/", {"email": "ingen.alls@test.example"})
+    assert known.status_code == unknown.status_code == 400
+    strip = lambda body: re.sub(r"[A-Za-z0-9]{64}", "", body.decode())  # noqa: E731 (the CSRF tokens differ)
+    assert strip(known.content) == strip(unknown.content)
+
+
+def test_another_agencys_membership_is_answered_like_a_made_up_one(world):
+    import uuid
+
+    client = _admin_client(world)
+    foreign = client.post(
+        "/verksamhet/inloggning/identitet/", {"membership": str(world.health_staff.uuid), "value": "x"}, follow=True
+    )
+    made_up = client.post(
+        "/verksamhet/inloggning/identitet/", {"membership": str(uuid.uuid4()), "value": "x"}, follow=True
+    )
+    assert "Personen finns inte i verksamheten." in foreign.content.decode()
+    assert "Personen finns inte i verksamheten." in made_up.content.decode()

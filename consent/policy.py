@@ -303,6 +303,11 @@ def _rule(model: type[models.Model], viewer: Viewer) -> Q:
         if viewer.is_agency_admin:
             return Q(agency_id=viewer.agency_id)
         return Q(pk__in=[])
+    if label in {"idp.AgencyIdentityProvider", "idp.StaffIdentity"}:
+        # The agency's own sign-in settings: its admin's, for that agency only.
+        if viewer.is_agency_admin:
+            return Q(agency_id=viewer.agency_id)
+        return Q(pk__in=[])
     if label == "portal.AccessLogEntry":
         # Agency admins review their own agency's chain; the family sees entries about
         # their own child (a public authority's log is a public document).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.http import HttpRequest
@@ -13,11 +15,31 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         return False
 
     def login(self, request: HttpRequest, user: object) -> None:
+        from agencies.idp import signin
         from portal.middleware import LOGIN_AT, MFA_OK, SEEN_AT
 
         super().login(request, user)
         for key in (LOGIN_AT, SEEN_AT, MFA_OK):
             request.session.pop(key, None)
+        if signin.complete(request, user):
+            # The agency's IdP reported a multi-factor authentication its admin accepts.
+            request.session[MFA_OK] = True
+
+    def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> Any:
+        from agencies.idp import views as idp_views
+
+        refusal = idp_views.other_sign_in_refusal(request, user)
+        if refusal is not None:
+            return refusal
+        return super().pre_login(request, user, **kwargs)
+
+    def get_login_stages(self) -> list[str]:
+        # The second factor is skipped when the agency's IdP already asked for one.
+        stages = super().get_login_stages()
+        return [
+            "agencies.idp.stages.IdpAwareAuthenticateStage" if s == "allauth.mfa.stages.AuthenticateStage" else s
+            for s in stages
+        ]
 
 
 class PortalMFAAdapter(DefaultMFAAdapter):

@@ -87,6 +87,9 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "portal",
     "agencies",
     "consent",
@@ -95,6 +98,7 @@ INSTALLED_APPS = [
     "notifications",
     "insights",
     "directory",
+    "agencies.idp",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +257,13 @@ ACCOUNT_RATE_LIMITS = {
         "reauthenticate": "10/m/user",
     }.items()
 }
+# Staff sign-in through each agency's own IdP (agencies/idp): the apps are built from the
+# admin's settings, a person is found only by the admin's key, never by e-mail.
+SOCIALACCOUNT_ADAPTER = "agencies.idp.adapter.AgencySocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {"saml": {"provider_class": "agencies.idp.saml_provider.AgencySAMLProvider"}}
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Samverkansportalen"
 MFA_RECOVERY_CODE_COUNT = 10

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include(portal_patterns)),
     # Before allauth's own: its e-mail management would tell whose an address is.
     path("konto/email/", views.email_addresses_closed, name="account_email"),
+    path("", include("agencies.idp.urls")),
     path("konto/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -653,6 +653,23 @@ TABLE: dict[str, Expect | Reason] = {
     ),
     "POST notification-read-all": Expect(api=True),
     "POST notification-read": Expect(api=True),
+    # --- staff sign-in through the agency's own IdP (agencies/idp) ------------------------
+    # (allauth's socialaccount entries below are also in the eID branch: keep one copy.)
+    "<unnamed> konto/social/*": Reason("allauth's old socialaccount addresses: a RedirectView, writes nothing"),
+    "POST socialaccount_signup": Reason(
+        "never reached for an agency IdP (the adapter closes sign-up; pre_social_login connects or refuses)"
+    ),
+    "PUT socialaccount_signup": Reason("allauth's FormView alias of POST"),
+    "POST idp:choose": Reason(
+        "the typed e-mail only picks an agency by its domain (public); the answer never depends on whether "
+        "anyone has that address (tests/staffidp/test_admin_settings.py checks it)"
+    ),
+    "POST idp:save": Reason("the admin's own agency's settings: no identifier of anyone (404 for everyone else)"),
+    "POST idp:test": Reason("re-reads the admin's own agency's IdP: no identifier"),
+    "POST idp:identity": Reason(
+        "a membership uuid of the admin's own agency only (another agency's gives the same 'not in the agency' "
+        "as a made-up one; tests/staffidp/test_admin_settings.py)"
+    ),
 }
 
 

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from agencies.idp.models import AgencyIdentityProvider, StaffIdentity
+from consent.scoping import system_scope
 from portal.models import AuditEvent
 from tests.staffidp.saml_idp import HSA_ID
 from tests.world import mark_reauthenticated
@@ -52,7 +53,8 @@ def test_admin_saves_saml_settings_from_the_idps_metadata_url(world, idp_a):
     client = _admin_client(world)
     saved = client.post("/verksamhet/inloggning/spara/", _saml_form(idp_a))
     assert saved.status_code == 302
-    config = AgencyIdentityProvider.objects.get(agency=world.school)
+    with system_scope():
+        config = AgencyIdentityProvider.objects.get(agency=world.school)
     assert config.saml_entity_id == idp_a.entity_id
     assert config.saml_sso_url == idp_a.sso_url
     assert config.saml_x509cert and config.last_test_ok
@@ -74,13 +76,15 @@ def test_pasted_metadata_works_without_a_url(world, idp_a):
     client = _admin_client(world)
     form = _saml_form(idp_a, saml_metadata_url="", saml_metadata_xml=idp_a.metadata_xml())
     assert client.post("/verksamhet/inloggning/spara/", form).status_code == 302
-    assert AgencyIdentityProvider.objects.get(agency=world.school).saml_sso_url == idp_a.sso_url
+    with system_scope():
+        assert AgencyIdentityProvider.objects.get(agency=world.school).saml_sso_url == idp_a.sso_url
 
 
 def test_test_button_reports_a_clear_failure_and_the_idp_is_not_offered(world, idp_a):
     client = _admin_client(world)
     client.post("/verksamhet/inloggning/spara/", _saml_form(idp_a))
-    config = AgencyIdentityProvider.objects.get(agency=world.school)
+    with system_scope():
+        config = AgencyIdentityProvider.objects.get(agency=world.school)
     config.saml_metadata_url = f"{idp_a.base_url}/finns-inte"
     config.save()
     page = client.post("/verksamhet/inloggning/testa/")
@@ -103,7 +107,8 @@ def test_test_button_reports_success(world, idp_a):
 def test_garbage_metadata_is_explained(world, idp_a):
     client = _admin_client(world)
     client.post("/verksamhet/inloggning/spara/", _saml_form(idp_a, saml_metadata_url="", saml_metadata_xml="<inte/>"))
-    config = AgencyIdentityProvider.objects.get(agency=world.school)
+    with system_scope():
+        config = AgencyIdentityProvider.objects.get(agency=world.school)
     assert config.last_test_ok is False
     assert "IDPSSODescriptor" in config.last_test_message
 
@@ -158,7 +163,8 @@ def test_oidc_settings_and_the_discovery_document(world, discovery, idp_a):
         mfa_values="http://id.elegnamnden.se/loa/1.0/loa3",
     )
     assert client.post("/verksamhet/inloggning/spara/", form).status_code == 302
-    config = AgencyIdentityProvider.objects.get(agency=world.school)
+    with system_scope():
+        config = AgencyIdentityProvider.objects.get(agency=world.school)
     assert config.last_test_ok and config.oidc_client_secret == "hemligt"
     # The secret is never shown again, and an empty field keeps it.
     page = client.get("/verksamhet/inloggning/").content.decode()
@@ -182,7 +188,8 @@ def test_oidc_issuer_mismatch_is_reported(world, discovery, idp_a):
         idp_a, protocol="oidc", saml_metadata_url="", oidc_issuer=discovery + "/annan", oidc_client_id="x"
     )
     client.post("/verksamhet/inloggning/spara/", form)
-    config = AgencyIdentityProvider.objects.get(agency=world.school)
+    with system_scope():
+        config = AgencyIdentityProvider.objects.get(agency=world.school)
     assert config.last_test_ok is False
 
 
@@ -192,10 +199,12 @@ def test_admin_keys_a_staff_member_to_their_idp_identity(world):
         "/verksamhet/inloggning/identitet/", {"membership": str(world.school_staff.uuid), "value": "SE-rut"}
     )
     assert done.status_code == 302
-    assert StaffIdentity.objects.get(membership=world.school_staff).value == "SE-rut"
+    with system_scope():
+        assert StaffIdentity.objects.get(membership=world.school_staff).value == "SE-rut"
     # The same identity cannot be keyed to two people of the agency.
     client.post("/verksamhet/inloggning/identitet/", {"membership": str(world.school_admin.uuid), "value": "SE-rut"})
-    assert not StaffIdentity.objects.filter(membership=world.school_admin).exists()
+    with system_scope():
+        assert not StaffIdentity.objects.filter(membership=world.school_admin).exists()
     # Another agency's staff cannot be keyed from here.
     client.post("/verksamhet/inloggning/identitet/", {"membership": str(world.health_staff.uuid), "value": "SE-x"})
     assert not StaffIdentity.objects.filter(membership=world.health_staff).exists()
@@ -214,7 +223,8 @@ def test_only_the_agency_admin_reaches_the_settings(world):
         ).status_code
         == 404
     )
-    assert not StaffIdentity.objects.exists()
+    with system_scope():
+        assert not StaffIdentity.objects.exists()
 
 
 def test_the_chooser_answer_does_not_tell_whether_an_address_is_known(world, idp_a):

@@ -8,6 +8,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.test import Client
 
 from agencies.idp.models import StaffIdentity
+from consent.scoping import system_scope
 from portal.models import User
 from tests.staffidp.saml_idp import PASSWORD_CLASS, Tampering
 
@@ -71,9 +72,10 @@ def test_matching_is_by_the_idp_attribute_never_by_email(world, school_idp, sso)
     ],
 )
 def test_a_spoilt_response_is_refused(world, school_idp, sso, tampering):
-    admin_identity = StaffIdentity.objects.create(
-        agency=world.school, membership=world.school_admin, value="SE2120001234-adm"
-    )
+    with system_scope():
+        admin_identity = StaffIdentity.objects.create(
+            agency=world.school, membership=world.school_admin, value="SE2120001234-adm"
+        )
     sso.idp.next_response = tampering
     page = sso.sign_in(world.school, "rut")
     assert page.status_code == 403
@@ -123,7 +125,8 @@ def test_an_assertion_from_another_agencys_idp_is_refused(world, school_idp, hea
     # Hanna (healthcare) signs in at her own IdP, and her response is posted to the
     # school's ACS in a session that started a sign-in at the school.
     # Even with her HSA-id keyed to someone at the school, the healthcare IdP is not the school's.
-    StaffIdentity.objects.create(agency=world.school, membership=world.school_admin, value="SE2321000032-hanna")
+    with system_scope():
+        StaffIdentity.objects.create(agency=world.school, membership=world.school_admin, value="SE2321000032-hanna")
     health = type(sso)(client=Client(HTTP_HOST="testserver"), idp=idp_b)
     health.idp_login(health.start(world.health), "hanna")
     sso.start(world.school)

@@ -46,6 +46,12 @@ def invalid_address(personal_number: str) -> str:
     return f"{digest.hexdigest()[:32]}@{INVALID_DOMAIN}"
 
 
+def _reserved(number: str) -> Any:
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress(email=invalid_address(number), verified=True, primary=True)
+
+
 def _normalised(raw: Any) -> str | None:
     from cases import personnummer
 
@@ -136,6 +142,9 @@ class EidSocialAccountAdapter(DefaultSocialAccountAdapter):
         if number is None:
             raise _refuse(request, "no valid personal identity number")
         sociallogin.state["eid_number"] = number
+        # Whatever address the provider asserts is not ours to use: no link, no mail. The
+        # account's address is the reserved, undeliverable one.
+        sociallogin.email_addresses = [_reserved(number)]
         if not sociallogin.is_existing:
             # Link to the account that already holds this person's records: identified
             # by the number the provider asserted, never by an address.
@@ -161,13 +170,18 @@ class EidSocialAccountAdapter(DefaultSocialAccountAdapter):
         return user
 
     def save_user(self, request: HttpRequest, sociallogin: Any, form: Any = None) -> Any:
+        if not is_eid(sociallogin):
+            return super().save_user(request, sociallogin, form)
+        number = sociallogin.state.get("eid_number") or _normalised(claims_of(sociallogin).get(CLAIM_PNR)) or ""
+        sociallogin.email_addresses = [_reserved(number)]
+        sociallogin.user.email = invalid_address(number)
+        sociallogin.user.set_unusable_password()
         user = super().save_user(request, sociallogin, form)
-        if is_eid(sociallogin):
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-            number = sociallogin.state.get("eid_number") or _normalised(claims_of(sociallogin).get(CLAIM_PNR))
-            if number:
-                self._link_records(user.pk, number)
+        if user.email != invalid_address(number):
+            user.email = invalid_address(number)
+            user.save(update_fields=["email"])
+        if number:
+            self._link_records(user.pk, number)
         return user
 
     @staticmethod

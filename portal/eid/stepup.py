@@ -133,6 +133,7 @@ def finish(*, viewer: Viewer, config: EidConfig, pending: dict[str, Any], code: 
                     method=ConsentDecision.Method.PORTAL,
                     note=note,
                 )
+            assert viewer.user_id is not None
             return EidEvidence.objects.create(
                 user_id=viewer.user_id,
                 consent=target,
@@ -151,6 +152,8 @@ def finish(*, viewer: Viewer, config: EidConfig, pending: dict[str, Any], code: 
 def evidence_for(*, viewer: Viewer, consent: Consent) -> list[EidEvidence]:
     """The viewer's own eID confirmations on this consent's series, oldest first (the
     caller has already checked that the viewer may see the consent)."""
+    if viewer.user_id is None:
+        return []
     return list(
         EidEvidence.objects.filter(user_id=viewer.user_id, consent__series=consent.series).order_by("recorded_at")
     )

@@ -21,9 +21,7 @@ from portal.eid.conf import config
 log = logging.getLogger(__name__)
 
 
-def confirm_redirect(
-    request: HttpRequest, consent: Consent, action: str, remove: Any = None
-) -> HttpResponse:
+def confirm_redirect(request: HttpRequest, consent: Consent, action: str, remove: Any = None) -> HttpResponse:
     """Send the family member to confirm `action` on `consent` with a fresh eID login."""
     eid = config()
     assert eid is not None

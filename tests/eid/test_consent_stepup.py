@@ -74,8 +74,12 @@ def test_revoking_and_narrowing_are_confirmed_by_eid(family: tuple[World, Client
     world.decide(consent, world.guardian2)
     confirm(client, client.post(f"/samtycke/familj/{consent.uuid}/svara/", {"decision": "granted"}))
     # Narrow: keep health for BUP only.
-    card_pairs = [f"{world.health.pk}:{c}" for c in Consent.objects.get(pk=consent.pk).scopes.filter(
-        agency=world.health).values_list("category_id", flat=True)]
+    card_pairs = [
+        f"{world.health.pk}:{c}"
+        for c in Consent.objects.get(pk=consent.pk)
+        .scopes.filter(agency=world.health)
+        .values_list("category_id", flat=True)
+    ]
     start = client.post(f"/samtycke/familj/{consent.uuid}/begransa/", {"keep": card_pairs})
     assert start.status_code == 302 and start["Location"].startswith(world_issuer())
     assert not Consent.objects.filter(series=consent.series, version=2).exists()
@@ -119,7 +123,7 @@ def test_another_persons_login_is_refused(family: tuple[World, Client, Consent])
 
 
 def test_replayed_response_is_refused(family: tuple[World, Client, Consent]) -> None:
-    world, client, consent = family
+    _, client, consent = family
     start = client.post(f"/samtycke/familj/{consent.uuid}/svara/", {"decision": "refused"})
     back = urlsplit(idp.log_in(start["Location"], NUMBER.replace("-", "")))
     assert client.get(f"{back.path}?{back.query}").status_code == 302
@@ -182,7 +186,7 @@ def test_token_for_another_audience_is_refused(eid: idp.TestIdP) -> None:
     cfg = config()
     assert cfg is not None
     token, pending, started = real_token(eid, client_id=eid.other_client_id, secret=eid.other_client_secret)
-    with pytest.raises(oidc.EidError, match="(?i)audience"):
+    with pytest.raises(oidc.EidError, match=r"(?i)audience"):
         oidc.verify(cfg, token, nonce=pending["nonce"], not_before=started)
 
 
@@ -194,7 +198,7 @@ def test_token_signed_by_another_key_is_refused(eid: idp.TestIdP) -> None:
     header = jwt.get_unverified_header(token)
     rogue = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     forged = jwt.encode(claims, rogue, algorithm="RS256", headers={"kid": header["kid"]})
-    with pytest.raises(oidc.EidError, match="[Ss]ignature"):
+    with pytest.raises(oidc.EidError, match=r"[Ss]ignature"):
         oidc.verify(cfg, forged, nonce=pending["nonce"], not_before=started)
 
 
@@ -202,7 +206,7 @@ def test_expired_and_stale_tokens_are_refused(eid: idp.TestIdP) -> None:
     cfg = config()
     assert cfg is not None
     token, pending, started = real_token(eid, client_id="portal", secret=eid.client_secret)
-    with pytest.raises(oidc.EidError, match="expired|fresh"):
+    with pytest.raises(oidc.EidError, match=r"expired|fresh"):
         oidc.verify(cfg, token, nonce=pending["nonce"], not_before=started, now=time.time() + 3600)
     with pytest.raises(oidc.EidError, match="nonce"):
         oidc.verify(cfg, token, nonce="another", not_before=started)

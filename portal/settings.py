@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -388,6 +389,11 @@ PORTAL_EID_ACR = env_list("PORTAL_EID_ACR", ["http://id.elegnamnden.se/loa/1.0/l
 PORTAL_EID_FRESH_SECONDS = env_int("PORTAL_EID_FRESH_SECONDS", 120)
 if PORTAL_EID_ENABLED and not (PORTAL_EID_ISSUER and PORTAL_EID_CLIENT_ID and PORTAL_EID_CLIENT_SECRET):
     raise ImproperlyConfigured("PORTAL_EID_ENABLED needs PORTAL_EID_ISSUER, PORTAL_EID_CLIENT_ID and _CLIENT_SECRET")
+if PORTAL_EID_ENABLED:
+    # Sign-in and step-up are form posts answered by a redirect to the provider, which
+    # the browser checks against form-action.
+    _eid = urlsplit(PORTAL_EID_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_eid.scheme}://{_eid.netloc}")
 SOCIALACCOUNT_ADAPTER = "portal.eid.adapter.EidSocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never sign anyone in by a matching address
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False

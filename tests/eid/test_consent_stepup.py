@@ -227,3 +227,17 @@ def test_no_mail_is_ever_sent_to_an_eid_address(db: None) -> None:
     assert sent == 0 and mail.outbox == []
     mail.send_mail("Ämne", "Text", None, ["abc@eid.invalid", "someone@test.example"])
     assert [m.to for m in mail.outbox] == [["someone@test.example"]]
+
+
+def test_without_eid_an_eid_only_account_is_never_mailed_a_code(world: World, settings: object) -> None:
+    """eID turned off later: the account's reserved address gets no code (it reaches nobody)."""
+    from portal.models import User
+
+    settings.PORTAL_EID_ENABLED = False  # type: ignore[attr-defined]
+    User.objects.filter(pk=world.guardian1.user_id).update(email="0123abcd@eid.invalid")
+    consent = world.request_consent([world.health], ["health"])
+    client = world.client_for(User.objects.get(pk=world.guardian1.user_id))
+    response = client.post(f"/samtycke/familj/{consent.uuid}/svara/", {"decision": "granted"})
+    assert response.status_code == 302 and response["Location"] == f"/samtycke/familj/{consent.uuid}/"
+    assert mail.outbox == []
+    assert "Vi kan inte skicka någon kod till dig" in client.get(response["Location"]).content.decode()

@@ -132,6 +132,10 @@ class EidSocialAccountAdapter(DefaultSocialAccountAdapter):
         eid = config()
         if eid is None:
             raise _refuse(request, "eID is not configured")
+        if sociallogin.state.get("process") not in (None, "login"):
+            # Connecting an eID to whichever account is signed in would link a person's
+            # number to someone else's account: the records decide, nothing else.
+            raise _refuse(request, f"process {sociallogin.state.get('process')!r}")
         claims = claims_of(sociallogin)
         if str(claims.get("iss", "")).rstrip("/") != eid.issuer:
             raise _refuse(request, "issuer")

@@ -170,3 +170,16 @@ def test_code_for_another_audience_is_refused(world: World, eid: idp.TestIdP) ->
     back = urlsplit(idp.log_in(foreign, number.replace("-", "")))
     client.get(f"{back.path}?{back.query}")
     assert "_auth_user_id" not in client.session
+
+
+def test_connecting_eid_to_the_signed_in_account_is_refused(world: World, eid: idp.TestIdP) -> None:
+    """A signed-in person cannot attach someone's eID to their own account."""
+    number = idp.luhn_number("19850101", "912")
+    give_number(world.guardian1, number)
+    client = world.client_for(world.guardian2.user)
+    start = client.post(LOGIN, {"process": "connect"})
+    back = urlsplit(idp.log_in(start["Location"], number.replace("-", "")))
+    response = client.get(f"{back.path}?{back.query}")
+    assert response.status_code == 403
+    assert not SocialAccount.objects.exists()
+    assert int(client.session["_auth_user_id"]) == world.guardian2.user_id

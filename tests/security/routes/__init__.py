@@ -8,7 +8,18 @@ from importlib import import_module
 
 from tests.security.matrix import Entry
 
-APPS = ["portal", "agencies", "cases", "consent", "meetings", "notifications", "accesslog", "insights", "directory"]
+APPS = [
+    "portal",
+    "agencies",
+    "cases",
+    "consent",
+    "meetings",
+    "notifications",
+    "accesslog",
+    "insights",
+    "directory",
+    "eid",
+]
 
 
 def table() -> dict[str, Entry]:

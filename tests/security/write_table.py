@@ -139,6 +139,16 @@ TABLE: dict[str, Expect | Reason] = {
     "PUT mfa_generate_recovery_codes": Reason("allauth's FormView alias of POST"),
     "POST usersessions_list": Reason("ending one's own other sessions: no identifier"),
     "PUT usersessions_list": Reason("allauth's FormView alias of POST"),
+    # --- families' eID (allauth socialaccount, portal/eid) ----------------------------
+    "<unnamed> konto/social/*": Reason("allauth's old socialaccount addresses: a RedirectView, writes nothing"),
+    "POST socialaccount_connections": Reason(
+        "disconnecting one's own eID by the account id of one's own list (allauth checks the owner)"
+    ),
+    "PUT socialaccount_connections": Reason("allauth's FormView alias of POST"),
+    "POST socialaccount_signup": Reason(
+        "never reached for eID (auto sign-up; the adapter gives the reserved address); no identifier typed"
+    ),
+    "PUT socialaccount_signup": Reason("allauth's FormView alias of POST"),
     "POST set_language": Expect(
         fields={"next": "not an identifier: a local URL to return to"}, data=lambda ctx: {"language": "en", "next": "/"}
     ),

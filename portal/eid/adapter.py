@@ -83,6 +83,16 @@ def has_records(number: str) -> bool:
         )
 
 
+def _is_staff_account(user: Any) -> bool:
+    from agencies.models import Membership
+    from consent.scoping import system_scope
+
+    if user.is_staff or user.is_superuser:
+        return True
+    with system_scope():
+        return Membership.objects.filter(user_id=user.pk).exists()
+
+
 def _refuse(request: HttpRequest, reason: str) -> ImmediateHttpResponse:
     log.warning("eid sign-in refused: %s", reason)
     return ImmediateHttpResponse(render(request, "eid/refused.html", status=403))
@@ -156,7 +166,14 @@ class EidSocialAccountAdapter(DefaultSocialAccountAdapter):
             if holders:
                 from portal.models import User
 
-                sociallogin.connect(request, User.objects.get(pk=holders[0]))
+                holder = User.objects.get(pk=holders[0])
+                if _is_staff_account(holder):
+                    raise _refuse(request, "the records' account is a staff account")
+                sociallogin.connect(request, holder)
+        if sociallogin.is_existing and _is_staff_account(sociallogin.user):
+            # A family sign-in never opens a staff account (staff sign in with their
+            # organisation's identity provider or password and TOTP).
+            raise _refuse(request, "the account is a staff account")
         if sociallogin.is_existing:
             self._link_records(sociallogin.user.pk, number)
         if not has_records(number):

@@ -183,3 +183,14 @@ def test_connecting_eid_to_the_signed_in_account_is_refused(world: World, eid: i
     assert response.status_code == 403
     assert not SocialAccount.objects.exists()
     assert int(client.session["_auth_user_id"]) == world.guardian2.user_id
+
+
+def test_family_eid_never_opens_a_staff_account(world: World, eid: idp.TestIdP) -> None:
+    """Records of a person whose account is a staff account: eID refuses (no TOTP bypass)."""
+    number = idp.luhn_number("19850101", "923")
+    Guardian.objects.filter(pk=world.guardian1.pk).update(personal_number=number, user=world.school_staff.user)
+    client = Client()
+    response = sign_in(client, number)
+    assert response.status_code == 403  # type: ignore[attr-defined]
+    assert "_auth_user_id" not in client.session
+    assert not SocialAccount.objects.exists()

@@ -14,7 +14,7 @@ TABLE = {
     "socialaccount_signup": no_child_data(everyone(302)),
     "socialaccount_connections": no_child_data(by_kind(staff=200, family=200, anonymous=302)),
     "socialaccount_login_cancelled": no_child_data(everyone(200)),
-    "socialaccount_login_error": no_child_data(everyone(200)),
+    "socialaccount_login_error": no_child_data(everyone(401)),  # allauth answers its error page with 401
     # allauth's old addresses, permanent redirects to the ones above.
     "<unnamed> konto/social/*": no_child_data(everyone(301)),
 }

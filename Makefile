@@ -4,6 +4,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# make run also starts the local test OpenID provider ("Logga in med BankID (test)"); EID_DEMO=0 turns it off.
+EID_DEMO ?= 1
+EID_PORT ?= 8090
 STAMP := $(VENV)/.installed
 
 .PHONY: run test test-unit test-e2e lint format typecheck messages compilemessages migrate demo totp bench clean ci
@@ -35,8 +38,14 @@ demo: migrate
 ## make run: the portal on http://127.0.0.1:$(PORT) (HTTP + websockets), embedded default.
 run: demo
 	@echo "Samverkansportalen: http://127.0.0.1:$(PORT)/  (demo sign-ins: see README.md; TOTP code: make totp)"
-	@export SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}"; \
-	  $(BIN)/python manage.py run_embedded_beat & BEAT=$$!; trap 'kill $$BEAT 2>/dev/null' EXIT INT TERM; \
+	@export SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}"; IDP=; \
+	  if [ "$(EID_DEMO)" = 1 ] && [ -z "$${PORTAL_EID_ISSUER:-}" ] && command -v node >/dev/null; then \
+	    [ -d tests/idp/node_modules/oidc-provider ] || npm ci --prefix tests/idp --no-audit --no-fund --loglevel=error; \
+	    node tests/idp/server.js --port $(EID_PORT) --client "portal:embedded-demo-secret:http://127.0.0.1:$(PORT)/konto/oidc/eid/login/callback/,http://127.0.0.1:$(PORT)/eid/bekrafta/svar/" 2>/dev/null & IDP=$$!; \
+	    export PORTAL_EID_ISSUER=http://127.0.0.1:$(EID_PORT) PORTAL_EID_CLIENT_ID=portal PORTAL_EID_CLIENT_SECRET=embedded-demo-secret PORTAL_EID_NAME="BankID (test)"; \
+	    echo "Test eID (local OpenID provider, not real BankID): http://127.0.0.1:$(EID_PORT)/  demo personnummer: see README.md"; \
+	  fi; \
+	  $(BIN)/python manage.py run_embedded_beat & BEAT=$$!; trap 'kill $$BEAT $$IDP 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 totp: $(STAMP)

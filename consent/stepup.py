@@ -56,7 +56,8 @@ def code_issue(*, viewer: Viewer, consent: Consent, decision: str) -> DecisionCo
     if decision not in ANSWERS:
         raise StepUpError(_("Okänt svar."))
     user = viewer.user
-    if not viewer.is_family or user is None or not user.email:
+    # An eID account's address (@eid.invalid) reaches nobody: no code can be sent there.
+    if not viewer.is_family or user is None or not user.email or user.email.lower().endswith(".invalid"):
         raise StepUpError(_("Vi kan inte skicka någon kod till dig. Kontakta samordnaren."))
     with system_scope():
         case = Case.objects.select_related("child", "owner_agency__principal").get(pk=consent.case_id)

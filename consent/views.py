@@ -26,6 +26,9 @@ from consent import policy, selectors, services, stepup
 from consent.forms import CodeForm, MaturityForm, NarrowForm, RecordForm, RequestForm
 from consent.models import Consent, ConsentDecision
 from consent.services import ConsentError
+from portal.eid import stepup as eid_stepup
+from portal.eid import views as eid_views
+from portal.eid.conf import config as eid_config
 
 View = Callable[..., HttpResponse]
 
@@ -76,15 +79,24 @@ def family_detail(request: HttpRequest, consent_uuid: Any) -> HttpResponse:
     newest = None
     if not card.is_newest:
         newest = Consent.objects.filter(series=card.consent.series).order_by("-version").first()
-    return render(request, "consent/family_detail.html", {"card": card, "newest": newest})
+    context = {
+        "card": card,
+        "newest": newest,
+        "eid_name": getattr(eid_config(), "name", None),
+        "eid_evidence": eid_stepup.evidence_for(viewer=request.viewer, consent=card.consent),  # type: ignore[attr-defined]
+    }
+    return render(request, "consent/family_detail.html", context)
 
 
 @family_only
 @require_POST
 def family_answer(request: HttpRequest, consent_uuid: Any) -> HttpResponse:
-    """Ja/Nej: send a fresh one-time code first; the answer is recorded after the code."""
+    """Ja/Nej: send a fresh one-time code first (or, where eID is configured, a fresh eID
+    authentication); the answer is recorded after it."""
     card = _family_card(request, consent_uuid)
     decision = request.POST.get("decision", "")
+    if eid_config() is not None and decision in stepup.ANSWERS:
+        return eid_views.confirm_redirect(request, card.consent, decision)
     try:
         challenge = stepup.code_issue(viewer=request.viewer, consent=card.consent, decision=decision)  # type: ignore[attr-defined]
     except ConsentError as error:
@@ -137,6 +149,8 @@ def family_revoke(request: HttpRequest, consent_uuid: Any) -> HttpResponse:
     if card.you is None or card.you.answer != ConsentDecision.Decision.GRANTED or not card.is_newest:
         messages.info(request, _("Det finns inget givet samtycke att ta tillbaka."))
         return redirect("consent:family_detail", card.consent.uuid)
+    if request.method == "POST" and eid_config() is not None:
+        return eid_views.confirm_redirect(request, card.consent, ConsentDecision.Decision.REVOKED)
     if request.method == "POST":
         party = services.Party.from_key(card.you.key)
         try:
@@ -167,6 +181,8 @@ def _narrow(request: HttpRequest, card: selectors.ConsentCard, template: str, do
         if form.is_valid():
             keep = set(form.cleaned_data["keep"])
             remove = [(a.pk, c.pk) for a, c in card.pairs if _pair_value(a.pk, c.pk) not in keep]
+            if request.viewer.is_family and eid_config() is not None and remove and len(remove) < len(card.pairs):  # type: ignore[attr-defined]
+                return eid_views.confirm_redirect(request, card.consent, "narrowed", remove=remove)
             try:
                 new = services.consent_narrow(viewer=request.viewer, consent=card.consent, remove=remove)  # type: ignore[attr-defined]
             except ConsentError as error:

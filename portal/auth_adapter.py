@@ -51,3 +51,17 @@ class PortalMFAAdapter(DefaultMFAAdapter):
         user_id = authenticator.user_id  # type: ignore[attr-defined]
         with system_scope():
             return not Membership.objects.filter(user_id=user_id, is_active=True).exists()
+
+
+def _social_adapter_class() -> type:
+    from agencies.idp.adapter import AgencySocialAccountAdapter
+    from portal.eid.adapter import EidSocialAccountAdapter
+
+    class PortalSocialAccountAdapter(AgencySocialAccountAdapter, EidSocialAccountAdapter):
+        """Staff through their agency's IdP (agencies/idp) and families through eID
+        (portal/eid): each adapter acts only for its own providers and hands the rest on."""
+
+    return PortalSocialAccountAdapter
+
+
+PortalSocialAccountAdapter = _social_adapter_class()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.saml",
     "portal",
+    "portal.eid",
     "agencies",
     "consent",
     "cases",
@@ -259,7 +261,6 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Staff sign-in through each agency's own IdP (agencies/idp): the apps are built from the
 # admin's settings, a person is found only by the admin's key, never by e-mail.
-SOCIALACCOUNT_ADAPTER = "agencies.idp.adapter.AgencySocialAccountAdapter"
 SOCIALACCOUNT_PROVIDERS = {"saml": {"provider_class": "agencies.idp.saml_provider.AgencySAMLProvider"}}
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_STORE_TOKENS = False
@@ -304,7 +305,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
 # --- E-mail -----------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The backend that sends; EMAIL_BACKEND wraps it so nothing goes to an eID account's
+# reserved @eid.invalid address (portal/eid/mail.py).
+PORTAL_EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = "portal.eid.mail.EmailBackend"
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or None
@@ -377,6 +381,36 @@ LOGGING = {
     },
 }
 MFA_ADAPTER = "portal.auth_adapter.PortalMFAAdapter"
+
+# --- Swedish eID for families (OpenID Connect, Swedish profile: portal/eid) ------------------
+# Families are identified by https://id.oidc.se/claim/personalIdentityNumber, never by
+# e-mail; sign-in by e-mail code stays. Where eID is on, a family member's consent
+# decision is confirmed by a fresh eID authentication instead of an e-mailed code.
+PORTAL_EID_ISSUER = os.environ.get("PORTAL_EID_ISSUER", "")
+PORTAL_EID_ENABLED = env_bool("PORTAL_EID_ENABLED", bool(PORTAL_EID_ISSUER))
+PORTAL_EID_CLIENT_ID = os.environ.get("PORTAL_EID_CLIENT_ID", "")
+PORTAL_EID_CLIENT_SECRET = os.environ.get("PORTAL_EID_CLIENT_SECRET", "")
+PORTAL_EID_NAME = env_str("PORTAL_EID_NAME", "BankID")
+# Accepted levels of assurance (acr); all are asked for. Default: LoA 3 (BankID, Freja+).
+PORTAL_EID_ACR = env_list("PORTAL_EID_ACR", ["http://id.elegnamnden.se/loa/1.0/loa3"])
+# A step-up authentication older than this many seconds does not confirm a decision.
+PORTAL_EID_FRESH_SECONDS = env_int("PORTAL_EID_FRESH_SECONDS", 120)
+if PORTAL_EID_ENABLED and not (PORTAL_EID_ISSUER and PORTAL_EID_CLIENT_ID and PORTAL_EID_CLIENT_SECRET):
+    raise ImproperlyConfigured("PORTAL_EID_ENABLED needs PORTAL_EID_ISSUER, PORTAL_EID_CLIENT_ID and _CLIENT_SECRET")
+if PORTAL_EID_ENABLED:
+    # Sign-in and step-up are form posts answered by a redirect to the provider, which
+    # the browser checks against form-action.
+    _eid = urlsplit(PORTAL_EID_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_eid.scheme}://{_eid.netloc}")
+# One adapter for both: staff IdPs (agencies/idp) and families' eID (portal/eid).
+SOCIALACCOUNT_ADAPTER = "portal.auth_adapter.PortalSocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never sign anyone in by a matching address
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
 
 if TESTING:
     # Fast hashing in tests only; production keeps Django's default (PBKDF2).

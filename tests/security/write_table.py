@@ -139,6 +139,13 @@ TABLE: dict[str, Expect | Reason] = {
     "PUT mfa_generate_recovery_codes": Reason("allauth's FormView alias of POST"),
     "POST usersessions_list": Reason("ending one's own other sessions: no identifier"),
     "PUT usersessions_list": Reason("allauth's FormView alias of POST"),
+    # --- families' eID (allauth socialaccount, portal/eid) ----------------------------
+    "<unnamed> konto/social/*": Reason("allauth's old socialaccount addresses: a RedirectView, writes nothing"),
+    "POST socialaccount_signup": Reason(
+        "never reached: eID signs up automatically with the reserved address, agency IdPs never sign up "
+        "(the adapter refuses or connects the keyed person); no identifier typed"
+    ),
+    "PUT socialaccount_signup": Reason("allauth's FormView alias of POST"),
     "POST set_language": Expect(
         fields={"next": "not an identifier: a local URL to return to"}, data=lambda ctx: {"language": "en", "next": "/"}
     ),
@@ -654,12 +661,6 @@ TABLE: dict[str, Expect | Reason] = {
     "POST notification-read-all": Expect(api=True),
     "POST notification-read": Expect(api=True),
     # --- staff sign-in through the agency's own IdP (agencies/idp) ------------------------
-    # (allauth's socialaccount entries below are also in the eID branch: keep one copy.)
-    "<unnamed> konto/social/*": Reason("allauth's old socialaccount addresses: a RedirectView, writes nothing"),
-    "POST socialaccount_signup": Reason(
-        "never reached for an agency IdP (the adapter closes sign-up; pre_social_login connects or refuses)"
-    ),
-    "PUT socialaccount_signup": Reason("allauth's FormView alias of POST"),
     "POST idp:choose": Reason(
         "the typed e-mail only picks an agency by its domain (public); the answer never depends on whether "
         "anyone has that address (tests/staffidp/test_admin_settings.py checks it)"

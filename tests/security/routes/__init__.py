@@ -19,6 +19,7 @@ APPS = [
     "insights",
     "directory",
     "idp",
+    "eid",
 ]
 
 

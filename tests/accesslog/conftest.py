@@ -77,3 +77,17 @@ def log_entry(**fields: object) -> AccessLogEntry:
     with system_scope():
         accesslog.append([entry], keep_time="at" in fields)
     return entry
+
+
+@pytest.fixture
+def db_roles(db: None) -> dict[str, str | None]:
+    """The database roles of the tamper table, by part: the role to `SET ROLE` to, or
+    None for the test connection's own. Today's layout: the application connects as the
+    role that runs the migrations and owns the tables."""
+    return {"app": None, "owner": None, "superuser": None}
+
+
+@pytest.fixture
+def published_heads() -> None:
+    """Where signed checkpoint heads are published outside the database (none yet)."""
+    return None

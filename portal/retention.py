@@ -6,7 +6,8 @@ Scheduled daily (`portal.tasks.apply_retention`). Two kinds of data:
   `closed_case_retention_days`: the case and everything in it, and the child and
   guardians when no other collaboration needs them;
 * access-log entries older than the principal's `access_log_retention_days` (at least
-  five years; the database refuses younger ones). Only the oldest part of each chain is
+  five years; the database refuses younger ones). On PostgreSQL through the one database
+  function the application's role may call (`portal.db_roles`). Only the oldest part of each chain is
   removed, and the hash of the last removed entry becomes the chain's anchor, so
   `verify_access_log` still checks the rest end to end.
 
@@ -40,13 +41,6 @@ class RetentionResult:
     children: list[int] = field(default_factory=list)
     guardians: list[int] = field(default_factory=list)
     log_entries: dict[str, int] = field(default_factory=dict)
-
-
-def _retention_mode() -> None:
-    """Let the database triggers accept this transaction's deletions (SET LOCAL)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('app.retention', 'on', true)")
 
 
 # --------------------------------------------------------------------------------------
@@ -159,7 +153,17 @@ def log_retention_days() -> dict[str, int]:
 
 
 def trim_chain(chain: str, days: int, now: datetime) -> int:
-    """Remove the oldest entries of one chain that are past `days`; keep the anchor."""
+    """Remove the oldest entries of one chain that are past `days`; keep the anchor.
+
+    On PostgreSQL the application's role may not delete from the log at all: the
+    database function `portal_accesslog_retain` (migration 0008, SECURITY DEFINER) works
+    out the period from the same rules (`log_retention_days`, never under five years),
+    at the database's own clock, and writes the anchor itself. `days` and `now` serve the
+    embedded SQLite default, which has no roles."""
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT portal_accesslog_retain(%s)", [chain])
+            return int(cursor.fetchone()[0])
     cutoff = now - timedelta(days=days)
     log = AccessLogEntry._base_manager.filter(chain=chain)
     # The prefix that is entirely older than the cutoff (times within a chain only grow,
@@ -170,7 +174,6 @@ def trim_chain(chain: str, days: int, now: datetime) -> int:
     if last is None:
         return 0
     with transaction.atomic():
-        _retention_mode()
         removed, _ = AccessLogEntry._base_manager.filter(chain=chain, seq__lte=last[0]).delete()
         audit.record(
             viewer=None,

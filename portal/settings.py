@@ -156,6 +156,17 @@ else:
         }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# PostgreSQL roles (portal/db_roles.py, README "Database roles"): DATABASE_URL is the
+# application's role, which owns nothing; `manage.py migrate` connects with
+# DATABASE_OWNER_URL (same database, the owner role) and then grants the application role.
+DATABASE_OWNER: dict[str, object] | None = None
+DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "")
+if os.environ.get("DATABASE_OWNER_URL"):
+    _owner = dj_database_url.parse(os.environ["DATABASE_OWNER_URL"])
+    if not DATABASE_URL or _owner["NAME"] != DATABASES["default"]["NAME"]:
+        raise ImproperlyConfigured("DATABASE_OWNER_URL must name the same database as DATABASE_URL")
+    DATABASE_OWNER = {key: _owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+    DATABASE_APP_ROLE = DATABASE_APP_ROLE or str(DATABASES["default"]["USER"])
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -194,14 +194,13 @@ def as_role(db_roles) -> Callable[[str], Iterator[None]]:
     @contextmanager
     def switch(role: str) -> Iterator[None]:
         name = db_roles[role]
+        # Use inside transaction.atomic(): on an error its rollback undoes the SET LOCAL.
         with connection.cursor() as cursor:
             if name:
                 cursor.execute(f'SET LOCAL ROLE "{name}"')
-            try:
-                yield
-            finally:
-                if name:
-                    cursor.execute("RESET ROLE")
+            yield
+            if name:
+                cursor.execute("RESET ROLE")
 
     return switch
 
@@ -227,3 +226,25 @@ def outcome(role: str, tampering: Callable, log: Log, as_role) -> str:
 )
 def test_tampering_is_refused_or_detected(scenario, role, tampering, expected, log, as_role):
     assert outcome(role, tampering, log, as_role) == expected
+
+
+def test_retention_runs_as_the_application_role_and_removes_only_what_is_due(make_entries, as_role):
+    from portal import retention
+    from portal.models import AuditEvent
+
+    old = make_entries(YOUNG, 3, at=timezone.now() - timedelta(days=6 * 365))
+    make_entries(YOUNG, 1, at=timezone.now() - timedelta(days=4 * 365))
+    make_entries(YOUNG, 2)
+    with transaction.atomic(), as_role("app"), system_scope():
+        # Asked for a one-day period, the database still keeps five years.
+        assert retention.trim_chain(YOUNG, 1, timezone.now()) == 3
+        assert retention.trim_chain(YOUNG, 1, timezone.now()) == 0
+    assert [e.seq for e in entries_of(YOUNG)] == [4, 5, 6]
+    with system_scope():
+        anchor = AuditEvent.objects.get(action=accesslog_integrity.RETAINED)
+        assert anchor.data["up_to_seq"] == 3 and anchor.data["hash"] == old[-1].hash
+        assert all(report.ok for report in accesslog_integrity.verify())
+    # The function is the application role's only way to delete from the log.
+    with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic(), as_role("app"):
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM portal_accesslogentry WHERE chain = %s", [YOUNG])

@@ -46,7 +46,8 @@ def create_roles(cursor: Any, *, owner: str, app: str, passwords: dict[str, str]
     for role in (owner, app):
         cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
         if cursor.fetchone() is None:
-            _exec(cursor, sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS").format(_q(role)))
+            create = sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS")
+            _exec(cursor, create.format(_q(role)))
             created.append(role)
         password = (passwords or {}).get(role)
         if password:
@@ -91,7 +92,7 @@ def grant(cursor: Any, *, app: str) -> None:
     """Give the application role what it needs and nothing more. Run as the owner (or a
     superuser) after every migrate: idempotent."""
     q = _q(app)
-    statements = [
+    statements: list[sql.Composable] = [
         sql.SQL("REVOKE CREATE ON SCHEMA public FROM {}").format(q),
         sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(q),
         sql.SQL("GRANT " + DOMAIN_PRIVILEGES + " ON ALL TABLES IN SCHEMA public TO {}").format(q),
@@ -119,9 +120,7 @@ def grant(cursor: Any, *, app: str) -> None:
 def problems(cursor: Any, *, app: str) -> list[str]:
     """What is wrong with the application role's layout (an empty list when nothing)."""
     found: list[str] = []
-    cursor.execute(
-        "SELECT rolsuper, rolcreaterole, rolcreatedb, rolbypassrls FROM pg_roles WHERE rolname = %s", [app]
-    )
+    cursor.execute("SELECT rolsuper, rolcreaterole, rolcreatedb, rolbypassrls FROM pg_roles WHERE rolname = %s", [app])
     row = cursor.fetchone()
     if row is None:
         return [f"role {app} does not exist"]

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from consent.scoping import system_scope
 from portal import audit
-from portal.accesslog_integrity import RETAINED
+from portal.accesslog_integrity import RETAINED, anchor_proof
 from portal.models import AccessLogEntry
 
 logger = logging.getLogger(__name__)
@@ -170,20 +170,21 @@ def trim_chain(chain: str, days: int, now: datetime) -> int:
     # but take no chances: stop at the first entry that is not yet due).
     first_kept = log.filter(at__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
     due = log.filter(at__lt=cutoff) if first_kept is None else log.filter(seq__lt=first_kept)
-    last = due.order_by("-seq").values_list("seq", "hash").first()
+    last = due.order_by("-seq").first()
     if last is None:
         return 0
     with transaction.atomic():
-        removed, _ = AccessLogEntry._base_manager.filter(chain=chain, seq__lte=last[0]).delete()
+        removed, _ = AccessLogEntry._base_manager.filter(chain=chain, seq__lte=last.seq).delete()
         audit.record(
             viewer=None,
             action=RETAINED,
             data={
                 "chain": chain,
-                "up_to_seq": last[0],
-                "hash": last[1],
+                "up_to_seq": last.seq,
+                "hash": last.hash,
                 "removed": removed,
                 "cutoff": cutoff.isoformat(),
+                "entry": anchor_proof(last),
             },
         )
     return removed

@@ -8,7 +8,9 @@ role, which works out the chain's period itself (its principal's
 `access_log_retention_days`, the longest of all for the families' chain, never under
 five years), removes only the oldest entries past it, and writes the chain's new anchor
 (`accesslog.retained`) in the same statement, so an anchor always vouches for exactly
-what went.
+what went. The anchor carries the last removed entry itself: `verify_access_log` checks
+that it hashes to the anchor's hash and is past five years, so an anchor written by hand
+to excuse removing younger entries is found.
 
 The triggers of 0006 stay the second line (against the owner role, which may DELETE):
 entries younger than five years are never deleted; audit events only when older than
@@ -60,8 +62,7 @@ DECLARE
     days integer;
     cutoff timestamptz;
     first_kept bigint;
-    last_seq bigint;
-    last_hash text;
+    last_row portal_accesslogentry;
     removed bigint;
 BEGIN
     IF p_chain ~ '^agency:[0-9]+$' THEN
@@ -79,21 +80,21 @@ BEGIN
         ('x' || substr(encode(sha256(convert_to('portal.accesslog:' || p_chain, 'UTF8')), 'hex'), 1, 16))::bit(64)::bigint
     );
     SELECT min(seq) INTO first_kept FROM portal_accesslogentry WHERE chain = p_chain AND at >= cutoff;
-    SELECT seq, hash INTO last_seq, last_hash FROM portal_accesslogentry
+    SELECT * INTO last_row FROM portal_accesslogentry
      WHERE chain = p_chain AND at < cutoff AND (first_kept IS NULL OR seq < first_kept)
      ORDER BY seq DESC LIMIT 1;
-    IF last_seq IS NULL THEN
+    IF last_row.id IS NULL THEN
         RETURN 0;
     END IF;
     PERFORM set_config('app.retention', 'on', true);
-    DELETE FROM portal_accesslogentry WHERE chain = p_chain AND seq <= last_seq;
+    DELETE FROM portal_accesslogentry WHERE chain = p_chain AND seq <= last_row.seq;
     GET DIAGNOSTICS removed = ROW_COUNT;
     PERFORM set_config('app.retention', 'off', true);
     INSERT INTO portal_auditevent (at, action, object_type, object_id, data)
     VALUES (now(), 'accesslog.retained', 'portal.AccessLogEntry', '', jsonb_build_object(
-        'chain', p_chain, 'up_to_seq', last_seq, 'hash', last_hash, 'removed', removed,
+        'chain', p_chain, 'up_to_seq', last_row.seq, 'hash', last_row.hash, 'removed', removed,
         'cutoff', to_char(cutoff AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
-        'days', days, 'by', session_user));
+        'days', days, 'by', session_user, 'entry', to_jsonb(last_row)));
     RETURN removed;
 END;
 $$;

@@ -103,6 +103,12 @@ def db_roles(db: None) -> dict[str, str | None]:
 
 
 @pytest.fixture
-def published_heads() -> None:
-    """Where signed checkpoint heads are published outside the database (none yet)."""
-    return None
+def published_heads(settings, tmp_path):
+    """Signed checkpoint heads published outside the database, to a directory of the test's."""
+    settings.ACCESS_LOG_HEADS_DIR = str(tmp_path / "heads")
+    settings.ACCESS_LOG_SIGNING_KEY = str(tmp_path / "signer" / "key.pem")
+    settings.ACCESS_LOG_PUBLIC_KEY = ""
+    from portal.accesslog_heads import generate_key
+
+    generate_key(tmp_path / "signer" / "key.pem")
+    return tmp_path / "heads"

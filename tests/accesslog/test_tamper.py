@@ -245,6 +245,10 @@ def test_retention_runs_as_the_application_role_and_removes_only_what_is_due(mak
         assert anchor.data["up_to_seq"] == 3 and anchor.data["hash"] == old[-1].hash
         assert all(report.ok for report in accesslog_integrity.verify())
     # The function is the application role's only way to delete from the log.
-    with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic(), as_role("app"):
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM portal_accesslogentry WHERE chain = %s", [YOUNG])
+    with (
+        pytest.raises(DatabaseError, match="permission denied"),
+        transaction.atomic(),
+        as_role("app"),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM portal_accesslogentry WHERE chain = %s", [YOUNG])

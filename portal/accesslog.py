@@ -19,6 +19,7 @@ number of rows.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -377,6 +379,36 @@ def _object_id(obj: models.Model) -> str:
 
 
 # --------------------------------------------------------------------------------------
+# The client's address
+# --------------------------------------------------------------------------------------
+
+
+def client_address(peer: str | None, forwarded_for: str | None) -> str | None:
+    """The client's address: the peer's, or — when the peer is one of the
+    TRUSTED_PROXY_ADDRESSES and TRUSTED_PROXY_COUNT proxies stand in front — the address
+    the outermost proxy saw, counted from the right of X-Forwarded-For. From anyone else
+    the header is ignored: a client cannot choose the address the access log keeps."""
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0 or not peer or not forwarded_for or not _is_trusted_proxy(peer):
+        return peer or None
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    if len(hops) < count:
+        return peer
+    try:
+        return str(ipaddress.ip_address(hops[-count]))
+    except ValueError:
+        return peer
+
+
+def _is_trusted_proxy(peer: str) -> bool:
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(net, strict=False) for net in settings.TRUSTED_PROXY_ADDRESSES)
+
+
+# --------------------------------------------------------------------------------------
 # Refused lookups, exports of the log, live reads
 # --------------------------------------------------------------------------------------
 
@@ -459,8 +491,9 @@ def live_reading(viewer: Viewer, consumer_scope: dict[str, Any] | None = None) -
 
     consumer_scope = consumer_scope or {}
     client = consumer_scope.get("client") or (None, None)
+    forwarded = dict(consumer_scope.get("headers") or []).get(b"x-forwarded-for", b"").decode("latin-1")
     request_id = "ws-" + uuid.uuid4().hex[:20]
-    with policy.reading(viewer, request_id=request_id, ip=client[0]) as context:
+    with policy.reading(viewer, request_id=request_id, ip=client_address(client[0], forwarded)) as context:
         policy.set_read_action(AccessLogEntry.Action.LIVE)
         yield context
 

@@ -11,9 +11,9 @@ Three ways in, all ending in `append()`:
 Every entry names the actor, the acting agency, role and title, the child, what was read
 (type and id, or for a list one entry per child and kind with the number of rows), the
 action, the basis (own data; the coordinator role; the consent id and version; the
-family) and the request id and address. Entries are appended to a hash chain per agency
-(`portal.accesslog_chain`) under a lock, in a fixed number of queries whatever the
-number of rows.
+family) and the request id and address. Entries are appended to a hash chain per agency,
+and per child for the families' own reads (`portal.accesslog_chain`), under a lock, in a
+fixed number of queries whatever the number of rows.
 """
 
 from __future__ import annotations
@@ -62,6 +62,17 @@ _GROUPED_ACTIONS = {AccessLogEntry.Action.LIST, AccessLogEntry.Action.EXPORT}
 
 def chain_for(viewer: Viewer) -> str:
     return f"agency:{viewer.agency_id}" if viewer.is_staff and viewer.agency_id else FAMILY_CHAIN
+
+
+def family_chain(child_id: int | None) -> str:
+    """The families' reads go to one chain per child ("family:<child id>"): every family
+    page in a region appended under one lock when all families shared "family" (issue 16,
+    bench/accesslog_append.py). Entries about no child stay in "family"."""
+    return f"{FAMILY_CHAIN}:{child_id}" if child_id is not None else FAMILY_CHAIN
+
+
+def is_family_chain(chain: str) -> bool:
+    return chain == FAMILY_CHAIN or chain.startswith(FAMILY_CHAIN + ":")
 
 
 # --------------------------------------------------------------------------------------
@@ -292,7 +303,7 @@ def _entry(actor: Actor, *, context_request_id: str, ip: str | None, **fields: A
         title=actor.title,
         request_id=(context_request_id or "")[:64],
         ip=ip or None,
-        chain=actor.chain,
+        chain=family_chain(fields.get("child_id")) if actor.chain == FAMILY_CHAIN else actor.chain,
         **fields,
     )
 

@@ -141,14 +141,20 @@ def closed_cases_due(now: datetime) -> list[int]:
 # --------------------------------------------------------------------------------------
 
 
-def log_retention_days() -> dict[str, int]:
-    """Retention per chain: the agency's principal's; the families' chain keeps the
-    longest any principal asks for (it holds reads of every principal's children)."""
+def log_retention_days(now: datetime | None = None) -> dict[str, int]:
+    """Retention per chain: the agency's principal's; the families' chains keep the
+    longest any principal asks for (the database function does the same). Family chains
+    (one per child) are listed only when they hold an entry past the legal minimum."""
     from agencies.models import Agency
 
+    now = now or timezone.now()
     per_agency = dict(Agency.objects.values_list("pk", "principal__access_log_retention_days"))
     result = {f"agency:{pk}": days for pk, days in per_agency.items()}
-    result["family"] = max([DEFAULT_LOG_RETENTION_DAYS, *per_agency.values()])
+    family_days = max([DEFAULT_LOG_RETENTION_DAYS, *per_agency.values()])
+    result["family"] = family_days
+    old = AccessLogEntry._base_manager.filter(chain__startswith="family:", at__lt=now - timedelta(days=1825))
+    for chain in old.values_list("chain", flat=True).distinct():
+        result[chain] = family_days
     return result
 
 
@@ -212,7 +218,7 @@ def run(*, now: datetime | None = None) -> RetentionResult:
             result.cases.append(case_id)
             result.children += children
             result.guardians += guardians
-        for chain, days in sorted(log_retention_days().items()):
+        for chain, days in sorted(log_retention_days(now).items()):
             removed = trim_chain(chain, days, now)
             if removed:
                 result.log_entries[chain] = removed

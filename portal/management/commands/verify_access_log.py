@@ -16,7 +16,7 @@ class Command(BaseCommand):
     help = "Verify the access log's hash chains; report the first break of each chain."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--chain", help='Only this chain, e.g. "agency:3" or "family".')
+        parser.add_argument("--chain", help='Only this chain, e.g. "agency:3" or "family:12".')
 
     def handle(self, *args: Any, **options: Any) -> None:
         with system_scope():

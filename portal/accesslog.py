@@ -518,11 +518,17 @@ def _lock_key(chain: str) -> int:
     return int.from_bytes(hashlib.sha256(f"portal.accesslog:{chain}".encode()).digest()[:8], "big", signed=True)
 
 
-def _lock_chain(chain: str) -> None:
-    """Serialise appends to one chain until the surrounding transaction ends."""
+def _lock_chains(chains: list[str]) -> None:
+    """Serialise appends to these chains until the surrounding transaction ends. One
+    query however many chains; locks are taken in the order given (sorted by the
+    caller), so two appenders never deadlock."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(chain)])
+            # A function scan returns the array in order: the locks are taken in that order.
+            cursor.execute(
+                "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS t(k)",
+                [[_lock_key(chain) for chain in chains]],
+            )
         elif connection.vendor == "sqlite":
             # Take SQLite's write lock before reading the head: a write statement (that
             # changes nothing) makes every other writer wait until this transaction ends.
@@ -531,31 +537,54 @@ def _lock_chain(chain: str) -> None:
             raise NotImplementedError(connection.vendor)
 
 
+def _heads(chains: list[str]) -> dict[str, tuple[int, str]]:
+    """(seq, hash) of the newest entry of each chain that has one."""
+    if connection.vendor != "postgresql":
+        heads = {}
+        for chain in chains:
+            row = AccessLogEntry._base_manager.filter(chain=chain).order_by("-seq").values_list("seq", "hash").first()
+            if row is not None:
+                heads[chain] = (int(row[0]), str(row[1]))
+        return heads
+    with connection.cursor() as cursor:
+        # One index probe per chain on (chain, seq), in one statement.
+        cursor.execute(
+            "SELECT c, h.seq, h.hash FROM unnest(%s::text[]) AS c "
+            "JOIN LATERAL (SELECT seq, hash FROM portal_accesslogentry e WHERE e.chain = c "
+            "ORDER BY seq DESC LIMIT 1) h ON true",
+            [chains],
+        )
+        return {chain: (int(seq), str(head_hash)) for chain, seq, head_hash in cursor.fetchall()}
+
+
 def append(entries: list[AccessLogEntry], *, keep_time: bool = False) -> None:
     """Append entries to the log: the single place rows enter it.
 
-    Per chain: lock it, read its head, number and hash the new entries, insert them in
-    one statement — 3 queries per chain touched, however many entries. The time is
-    taken under the lock, so it never runs backwards within a chain (`keep_time` keeps
-    the entries' own times: for tests and imports only).
+    Lock the chains touched, read their heads, number and hash the new entries, insert
+    them in one statement — 3 queries (4 when a chain is new) however many entries and
+    chains (a family page touches one chain per child). The time is taken under the
+    lock, so it never runs backwards within a chain (`keep_time` keeps the entries' own
+    times: for tests and imports only).
     """
     if not entries:
         return
     by_chain: dict[str, list[AccessLogEntry]] = {}
     for entry in entries:
         by_chain.setdefault(entry.chain, []).append(entry)
+    chains = sorted(by_chain)  # a fixed order: two appenders never deadlock
     with transaction.atomic():
-        for chain in sorted(by_chain):  # a fixed order: two appenders never deadlock
-            _lock_chain(chain)
-            head = AccessLogEntry._base_manager.filter(chain=chain).order_by("-seq").values_list("seq", "hash").first()
-            if head is None:
-                # A new chain, or one whose every entry was removed by retention: go on
-                # from the retention anchor, so the chain stays one unbroken line.
-                from portal.accesslog_integrity import anchor_for
+        _lock_chains(chains)
+        heads = _heads(chains)
+        missing = [chain for chain in chains if chain not in heads]
+        if missing:
+            # A new chain, or one whose every entry was removed by retention: go on from
+            # the retention anchor, so the chain stays one unbroken line.
+            from portal.accesslog_integrity import anchors_for
 
-                head = anchor_for(chain)
-            seq, prev = head if head is not None else (0, GENESIS)
-            now = timezone.now()
+            heads.update(anchors_for(missing))
+        now = timezone.now()
+        for chain in chains:
+            seq, prev = heads.get(chain, (0, GENESIS))
             for entry in by_chain[chain]:
                 seq += 1
                 entry.seq = seq
@@ -564,7 +593,7 @@ def append(entries: list[AccessLogEntry], *, keep_time: bool = False) -> None:
                 entry.prev_hash = prev
                 entry.hash = entry_hash(prev, values_of(entry))
                 prev = entry.hash
-            _insert(by_chain[chain])
+        _insert([entry for chain in chains for entry in by_chain[chain]])
 
 
 def _insert(entries: list[AccessLogEntry]) -> None:

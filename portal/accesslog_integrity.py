@@ -72,6 +72,16 @@ def anchor_for(chain: str) -> tuple[int, str] | None:
     return (int(row[0]), str(row[1])) if row else None
 
 
+def anchors_for(chains: list[str]) -> dict[str, tuple[int, str]]:
+    """`anchor_for` of several chains in one query."""
+    rows = (
+        AuditEvent.objects.filter(action=RETAINED, data__chain__in=chains)
+        .order_by("id")
+        .values_list("data__chain", "data__up_to_seq", "data__hash")
+    )
+    return {str(chain): (int(seq), str(head_hash)) for chain, seq, head_hash in rows}  # the newest wins
+
+
 def _anchor_entry(chain: str) -> dict[str, Any] | None:
     row = AuditEvent.objects.filter(action=RETAINED, data__chain=chain).order_by("-id").values_list("data").first()
     return row[0].get("entry") if row else None

@@ -252,3 +252,17 @@ def test_retention_runs_as_the_application_role_and_removes_only_what_is_due(mak
         connection.cursor() as cursor,
     ):
         cursor.execute("DELETE FROM portal_accesslogentry WHERE chain = %s", [YOUNG])
+
+
+def test_the_layout_check_names_what_a_role_may_do_that_it_should_not(db_roles):
+    from portal import db_roles as roles
+
+    with connection.cursor() as cursor:
+        assert roles.problems(cursor, app=db_roles["app"]) == []
+        # The owner is what the application role must not be.
+        found = roles.problems(cursor, app=db_roles["owner"])
+        cursor.execute("SELECT current_user")
+        superuser = cursor.fetchone()[0]
+        assert any("owns" in problem for problem in found)
+        assert any("DELETE on portal_accesslogentry" in problem for problem in found)
+        assert any("SUPERUSER" in problem for problem in roles.problems(cursor, app=superuser))

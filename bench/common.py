@@ -6,6 +6,7 @@ import os
 import socket
 import statistics
 import subprocess
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,6 +73,7 @@ def production_env(database_url: str, prefix: str, **extra: str) -> dict[str, st
         SECURE_SSL_REDIRECT="false",
         SECURE_HSTS_SECONDS="0",
         LOG_LEVEL="WARNING",
+        ACCESS_LOG_HEADS_DIR=env.get("ACCESS_LOG_HEADS_DIR") or str(Path(tempfile.gettempdir()) / f"{prefix}-heads"),
         DB_CONN_MAX_AGE="600",
         PYTHONUNBUFFERED="1",
         **extra,

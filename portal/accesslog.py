@@ -11,14 +11,15 @@ Three ways in, all ending in `append()`:
 Every entry names the actor, the acting agency, role and title, the child, what was read
 (type and id, or for a list one entry per child and kind with the number of rows), the
 action, the basis (own data; the coordinator role; the consent id and version; the
-family) and the request id and address. Entries are appended to a hash chain per agency
-(`portal.accesslog_chain`) under a lock, in a fixed number of queries whatever the
-number of rows.
+family) and the request id and address. Entries are appended to a hash chain per agency,
+and per child for the families' own reads (`portal.accesslog_chain`), under a lock, in a
+fixed number of queries whatever the number of rows.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -60,6 +62,17 @@ _GROUPED_ACTIONS = {AccessLogEntry.Action.LIST, AccessLogEntry.Action.EXPORT}
 
 def chain_for(viewer: Viewer) -> str:
     return f"agency:{viewer.agency_id}" if viewer.is_staff and viewer.agency_id else FAMILY_CHAIN
+
+
+def family_chain(child_id: int | None) -> str:
+    """The families' reads go to one chain per child ("family:<child id>"): every family
+    page in a region appended under one lock when all families shared "family" (issue 16,
+    bench/accesslog_append.py). Entries about no child stay in "family"."""
+    return f"{FAMILY_CHAIN}:{child_id}" if child_id is not None else FAMILY_CHAIN
+
+
+def is_family_chain(chain: str) -> bool:
+    return chain == FAMILY_CHAIN or chain.startswith(FAMILY_CHAIN + ":")
 
 
 # --------------------------------------------------------------------------------------
@@ -290,7 +303,7 @@ def _entry(actor: Actor, *, context_request_id: str, ip: str | None, **fields: A
         title=actor.title,
         request_id=(context_request_id or "")[:64],
         ip=ip or None,
-        chain=actor.chain,
+        chain=family_chain(fields.get("child_id")) if actor.chain == FAMILY_CHAIN else actor.chain,
         **fields,
     )
 
@@ -377,6 +390,36 @@ def _object_id(obj: models.Model) -> str:
 
 
 # --------------------------------------------------------------------------------------
+# The client's address
+# --------------------------------------------------------------------------------------
+
+
+def client_address(peer: str | None, forwarded_for: str | None) -> str | None:
+    """The client's address: the peer's, or — when the peer is one of the
+    TRUSTED_PROXY_ADDRESSES and TRUSTED_PROXY_COUNT proxies stand in front — the address
+    the outermost proxy saw, counted from the right of X-Forwarded-For. From anyone else
+    the header is ignored: a client cannot choose the address the access log keeps."""
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0 or not peer or not forwarded_for or not _is_trusted_proxy(peer):
+        return peer or None
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    if len(hops) < count:
+        return peer
+    try:
+        return str(ipaddress.ip_address(hops[-count]))
+    except ValueError:
+        return peer
+
+
+def _is_trusted_proxy(peer: str) -> bool:
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(net, strict=False) for net in settings.TRUSTED_PROXY_ADDRESSES)
+
+
+# --------------------------------------------------------------------------------------
 # Refused lookups, exports of the log, live reads
 # --------------------------------------------------------------------------------------
 
@@ -459,8 +502,9 @@ def live_reading(viewer: Viewer, consumer_scope: dict[str, Any] | None = None) -
 
     consumer_scope = consumer_scope or {}
     client = consumer_scope.get("client") or (None, None)
+    forwarded = dict(consumer_scope.get("headers") or []).get(b"x-forwarded-for", b"").decode("latin-1")
     request_id = "ws-" + uuid.uuid4().hex[:20]
-    with policy.reading(viewer, request_id=request_id, ip=client[0]) as context:
+    with policy.reading(viewer, request_id=request_id, ip=client_address(client[0], forwarded)) as context:
         policy.set_read_action(AccessLogEntry.Action.LIVE)
         yield context
 
@@ -474,11 +518,17 @@ def _lock_key(chain: str) -> int:
     return int.from_bytes(hashlib.sha256(f"portal.accesslog:{chain}".encode()).digest()[:8], "big", signed=True)
 
 
-def _lock_chain(chain: str) -> None:
-    """Serialise appends to one chain until the surrounding transaction ends."""
+def _lock_chains(chains: list[str]) -> None:
+    """Serialise appends to these chains until the surrounding transaction ends. One
+    query however many chains; locks are taken in the order given (sorted by the
+    caller), so two appenders never deadlock."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(chain)])
+            # A function scan returns the array in order: the locks are taken in that order.
+            cursor.execute(
+                "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS t(k)",
+                [[_lock_key(chain) for chain in chains]],
+            )
         elif connection.vendor == "sqlite":
             # Take SQLite's write lock before reading the head: a write statement (that
             # changes nothing) makes every other writer wait until this transaction ends.
@@ -487,31 +537,54 @@ def _lock_chain(chain: str) -> None:
             raise NotImplementedError(connection.vendor)
 
 
+def _heads(chains: list[str]) -> dict[str, tuple[int, str]]:
+    """(seq, hash) of the newest entry of each chain that has one."""
+    if connection.vendor != "postgresql":
+        heads = {}
+        for chain in chains:
+            row = AccessLogEntry._base_manager.filter(chain=chain).order_by("-seq").values_list("seq", "hash").first()
+            if row is not None:
+                heads[chain] = (int(row[0]), str(row[1]))
+        return heads
+    with connection.cursor() as cursor:
+        # One index probe per chain on (chain, seq), in one statement.
+        cursor.execute(
+            "SELECT c, h.seq, h.hash FROM unnest(%s::text[]) AS c "
+            "JOIN LATERAL (SELECT seq, hash FROM portal_accesslogentry e WHERE e.chain = c "
+            "ORDER BY seq DESC LIMIT 1) h ON true",
+            [chains],
+        )
+        return {chain: (int(seq), str(head_hash)) for chain, seq, head_hash in cursor.fetchall()}
+
+
 def append(entries: list[AccessLogEntry], *, keep_time: bool = False) -> None:
     """Append entries to the log: the single place rows enter it.
 
-    Per chain: lock it, read its head, number and hash the new entries, insert them in
-    one statement — 3 queries per chain touched, however many entries. The time is
-    taken under the lock, so it never runs backwards within a chain (`keep_time` keeps
-    the entries' own times: for tests and imports only).
+    Lock the chains touched, read their heads, number and hash the new entries, insert
+    them in one statement — 3 queries (4 when a chain is new) however many entries and
+    chains (a family page touches one chain per child). The time is taken under the
+    lock, so it never runs backwards within a chain (`keep_time` keeps the entries' own
+    times: for tests and imports only).
     """
     if not entries:
         return
     by_chain: dict[str, list[AccessLogEntry]] = {}
     for entry in entries:
         by_chain.setdefault(entry.chain, []).append(entry)
+    chains = sorted(by_chain)  # a fixed order: two appenders never deadlock
     with transaction.atomic():
-        for chain in sorted(by_chain):  # a fixed order: two appenders never deadlock
-            _lock_chain(chain)
-            head = AccessLogEntry._base_manager.filter(chain=chain).order_by("-seq").values_list("seq", "hash").first()
-            if head is None:
-                # A new chain, or one whose every entry was removed by retention: go on
-                # from the retention anchor, so the chain stays one unbroken line.
-                from portal.accesslog_integrity import anchor_for
+        _lock_chains(chains)
+        heads = _heads(chains)
+        missing = [chain for chain in chains if chain not in heads]
+        if missing:
+            # A new chain, or one whose every entry was removed by retention: go on from
+            # the retention anchor, so the chain stays one unbroken line.
+            from portal.accesslog_integrity import anchors_for
 
-                head = anchor_for(chain)
-            seq, prev = head if head is not None else (0, GENESIS)
-            now = timezone.now()
+            heads.update(anchors_for(missing))
+        now = timezone.now()
+        for chain in chains:
+            seq, prev = heads.get(chain, (0, GENESIS))
             for entry in by_chain[chain]:
                 seq += 1
                 entry.seq = seq
@@ -520,7 +593,7 @@ def append(entries: list[AccessLogEntry], *, keep_time: bool = False) -> None:
                 entry.prev_hash = prev
                 entry.hash = entry_hash(prev, values_of(entry))
                 prev = entry.hash
-            _insert(by_chain[chain])
+        _insert([entry for chain in chains for entry in by_chain[chain]])
 
 
 def _insert(entries: list[AccessLogEntry]) -> None:

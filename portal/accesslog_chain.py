@@ -1,6 +1,7 @@
 """The hash chain of the access log: the canonical form of an entry and its hash.
 
-Each chain ("agency:<id>" per agency, "family" for the families' own reads) is a
+Each chain ("agency:<id>" per agency, "family:<child id>" for the families' own reads of
+one child; "family" for older family entries and any about no child) is a
 sequence numbered 1, 2, 3 … by `seq`; each entry's hash is
 sha256(previous entry's hash + canonical content of the entry). Changing, removing or
 inserting an entry breaks every hash after it, and `verify_access_log` reports the

@@ -229,8 +229,9 @@ def family_children(viewer: Viewer) -> list[Any]:
 def family_entries(viewer: Viewer, *, child_id: int, cursor: Cursor | None, size: int = PAGE_SIZE) -> Page:
     """Who at the agencies has looked at this child's information: newest first, without
     the family's own reads and without refused attempts."""
+    # "family" and "family:<child id>" (portal.accesslog.family_chain).
     queryset = AccessLogEntry.objects.filter(child_id=child_id, outcome=AccessLogEntry.Outcome.ALLOWED).exclude(
-        chain="family"
+        chain__startswith="family"
     )
     return _page(queryset, cursor, size)
 

@@ -338,7 +338,7 @@ def access_log(viewer: Viewer, child_id: int) -> tuple[list[dict[str, Any]], lis
 
     rows = (
         AccessLogEntry.objects.filter(child_id=child_id)
-        .filter(~Q(chain="family") | Q(actor_id=viewer.user_id))
+        .filter(~Q(chain__startswith="family") | Q(actor_id=viewer.user_id))
         .order_by("-at", "-id")
     )
     result: list[dict[str, Any]] = []

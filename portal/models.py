@@ -115,7 +115,7 @@ class AccessLogEntry(models.Model):
 
     Append-only: on PostgreSQL a trigger rejects UPDATE, and DELETE except by the
     retention job for entries older than five years. Each entry is numbered (`seq`) in its
-    chain ("agency:<id>", or "family" for the families' own reads) and carries
+    chain ("agency:<id>", or "family:<child id>" for the families' own reads) and carries
     sha256(previous hash + its canonical content) (`portal.accesslog_chain`), so a
     changed, removed or inserted entry is found by `manage.py verify_access_log`.
     """

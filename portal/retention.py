@@ -6,7 +6,8 @@ Scheduled daily (`portal.tasks.apply_retention`). Two kinds of data:
   `closed_case_retention_days`: the case and everything in it, and the child and
   guardians when no other collaboration needs them;
 * access-log entries older than the principal's `access_log_retention_days` (at least
-  five years; the database refuses younger ones). Only the oldest part of each chain is
+  five years; the database refuses younger ones). On PostgreSQL through the one database
+  function the application's role may call (`portal.db_roles`). Only the oldest part of each chain is
   removed, and the hash of the last removed entry becomes the chain's anchor, so
   `verify_access_log` still checks the rest end to end.
 
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from consent.scoping import system_scope
 from portal import audit
-from portal.accesslog_integrity import RETAINED
+from portal.accesslog_integrity import RETAINED, anchor_proof
 from portal.models import AccessLogEntry
 
 logger = logging.getLogger(__name__)
@@ -40,13 +41,6 @@ class RetentionResult:
     children: list[int] = field(default_factory=list)
     guardians: list[int] = field(default_factory=list)
     log_entries: dict[str, int] = field(default_factory=dict)
-
-
-def _retention_mode() -> None:
-    """Let the database triggers accept this transaction's deletions (SET LOCAL)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('app.retention', 'on', true)")
 
 
 # --------------------------------------------------------------------------------------
@@ -147,40 +141,56 @@ def closed_cases_due(now: datetime) -> list[int]:
 # --------------------------------------------------------------------------------------
 
 
-def log_retention_days() -> dict[str, int]:
-    """Retention per chain: the agency's principal's; the families' chain keeps the
-    longest any principal asks for (it holds reads of every principal's children)."""
+def log_retention_days(now: datetime | None = None) -> dict[str, int]:
+    """Retention per chain: the agency's principal's; the families' chains keep the
+    longest any principal asks for (the database function does the same). Family chains
+    (one per child) are listed only when they hold an entry past the legal minimum."""
     from agencies.models import Agency
 
+    now = now or timezone.now()
     per_agency = dict(Agency.objects.values_list("pk", "principal__access_log_retention_days"))
     result = {f"agency:{pk}": days for pk, days in per_agency.items()}
-    result["family"] = max([DEFAULT_LOG_RETENTION_DAYS, *per_agency.values()])
+    family_days = max([DEFAULT_LOG_RETENTION_DAYS, *per_agency.values()])
+    result["family"] = family_days
+    old = AccessLogEntry._base_manager.filter(chain__startswith="family:", at__lt=now - timedelta(days=1825))
+    for chain in old.values_list("chain", flat=True).distinct():
+        result[chain] = family_days
     return result
 
 
 def trim_chain(chain: str, days: int, now: datetime) -> int:
-    """Remove the oldest entries of one chain that are past `days`; keep the anchor."""
+    """Remove the oldest entries of one chain that are past `days`; keep the anchor.
+
+    On PostgreSQL the application's role may not delete from the log at all: the
+    database function `portal_accesslog_retain` (migration 0008, SECURITY DEFINER) works
+    out the period from the same rules (`log_retention_days`, never under five years),
+    at the database's own clock, and writes the anchor itself. `days` and `now` serve the
+    embedded SQLite default, which has no roles."""
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT portal_accesslog_retain(%s)", [chain])
+            return int(cursor.fetchone()[0])
     cutoff = now - timedelta(days=days)
     log = AccessLogEntry._base_manager.filter(chain=chain)
     # The prefix that is entirely older than the cutoff (times within a chain only grow,
     # but take no chances: stop at the first entry that is not yet due).
     first_kept = log.filter(at__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
     due = log.filter(at__lt=cutoff) if first_kept is None else log.filter(seq__lt=first_kept)
-    last = due.order_by("-seq").values_list("seq", "hash").first()
+    last = due.order_by("-seq").first()
     if last is None:
         return 0
     with transaction.atomic():
-        _retention_mode()
-        removed, _ = AccessLogEntry._base_manager.filter(chain=chain, seq__lte=last[0]).delete()
+        removed, _ = AccessLogEntry._base_manager.filter(chain=chain, seq__lte=last.seq).delete()
         audit.record(
             viewer=None,
             action=RETAINED,
             data={
                 "chain": chain,
-                "up_to_seq": last[0],
-                "hash": last[1],
+                "up_to_seq": last.seq,
+                "hash": last.hash,
                 "removed": removed,
                 "cutoff": cutoff.isoformat(),
+                "entry": anchor_proof(last),
             },
         )
     return removed
@@ -208,7 +218,7 @@ def run(*, now: datetime | None = None) -> RetentionResult:
             result.cases.append(case_id)
             result.children += children
             result.guardians += guardians
-        for chain, days in sorted(log_retention_days().items()):
+        for chain, days in sorted(log_retention_days(now).items()):
             removed = trim_chain(chain, days, now)
             if removed:
                 result.log_entries[chain] = removed

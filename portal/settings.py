@@ -162,6 +162,22 @@ else:
         }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# PostgreSQL roles (portal/db_roles.py, README "Database roles"): DATABASE_URL is the
+# application's role, which owns nothing; `manage.py migrate` connects with
+# DATABASE_OWNER_URL (same database, the owner role) and then grants the application role.
+DATABASE_OWNER: dict[str, object] | None = None
+DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "")
+if os.environ.get("DATABASE_OWNER_URL"):
+    _owner = dj_database_url.parse(os.environ["DATABASE_OWNER_URL"])
+    if not DATABASE_URL or _owner["NAME"] != DATABASES["default"]["NAME"]:
+        raise ImproperlyConfigured("DATABASE_OWNER_URL must name the same database as DATABASE_URL")
+    DATABASE_OWNER = {
+        "USER": _owner.get("USER"),
+        "PASSWORD": _owner.get("PASSWORD"),
+        "HOST": _owner.get("HOST"),
+        "PORT": _owner.get("PORT"),
+    }
+    DATABASE_APP_ROLE = DATABASE_APP_ROLE or str(DATABASES["default"].get("USER", ""))
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -345,7 +361,15 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
+# Behind reverse proxies (deploy/nginx.conf.template: one, which overwrites
+# X-Forwarded-For with the address it saw): how many, and the addresses they connect from.
+# The access log and allauth's rate limits take the client's address from X-Forwarded-For
+# only then, and the log ignores the header from any other peer (portal.middleware.client_ip).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0 if DEBUG else 1)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+TRUSTED_PROXY_ADDRESSES = env_list("TRUSTED_PROXY_ADDRESSES", ["127.0.0.1", "::1"])
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the meta tag, not the cookie
 
 CONTENT_SECURITY_POLICY = {
@@ -364,6 +388,24 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Portal -----------------------------------------------------------------------------
+# The access log's signed heads (portal/accesslog_heads.py): published every 5 minutes to
+# ACCESS_LOG_HEADS_DIR (outside the database; make it append-only or ship it elsewhere),
+# signed with the Ed25519 key in ACCESS_LOG_SIGNING_KEY, which only the process running
+# the checkpoint task may read (deploy/Procfile `signer`, queue ACCESS_LOG_QUEUE).
+# ACCESS_LOG_PUBLIC_KEY pins the key verify_access_log checks with. Embedded: under var/.
+_var = BASE_DIR / "var"
+ACCESS_LOG_HEADS_DIR = os.environ.get("ACCESS_LOG_HEADS_DIR") or (
+    "" if TESTING else str(_var / "accesslog-heads") if DEBUG else ""
+)
+if not DEBUG and not ACCESS_LOG_HEADS_DIR:
+    raise ImproperlyConfigured("ACCESS_LOG_HEADS_DIR must be set in production (signed access-log heads)")
+ACCESS_LOG_SIGNING_KEY = os.environ.get("ACCESS_LOG_SIGNING_KEY") or (
+    str(_var / "accesslog-signing-key.pem") if DEBUG and not TESTING else ""
+)
+ACCESS_LOG_PUBLIC_KEY = os.environ.get("ACCESS_LOG_PUBLIC_KEY", "")
+ACCESS_LOG_QUEUE = env_str("ACCESS_LOG_QUEUE", "celery")
+CELERY_TASK_ROUTES = {"portal.tasks.checkpoint_access_log": {"queue": ACCESS_LOG_QUEUE}}
+
 PORTAL_SERVICES_LABEL = ("PostgreSQL" if IS_POSTGRES else "SQLite") + (
     " + Redis" if REDIS_URL else " + in-memory layers"
 )

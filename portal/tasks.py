@@ -19,7 +19,8 @@ def apply_retention() -> dict[str, object]:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def checkpoint_access_log() -> int:
-    """Hourly: record each access-log chain's head, so removals at the end are found."""
+    """Every 5 minutes: record each moved access-log chain's head and publish it signed
+    outside the database, so removals at the end are found."""
     from consent.scoping import system_scope
     from portal import accesslog_integrity
 

@@ -77,3 +77,38 @@ def log_entry(**fields: object) -> AccessLogEntry:
     with system_scope():
         accesslog.append([entry], keep_time="at" in fields)
     return entry
+
+
+TEST_OWNER, TEST_APP = "samverkan_test_owner", "samverkan_test_app"
+
+
+@pytest.fixture
+def db_roles(db: None) -> dict[str, str | None]:
+    """The database roles of the tamper table, by part: the role to `SET ROLE` to, or
+    None for the test connection's own (a superuser).
+
+    The production layout of `portal.db_roles`, made inside the test's transaction (so
+    rolled back with it): both roles, the owner owning everything, the application role
+    granted as `migrate` grants it."""
+    from portal import db_roles as roles
+
+    with connection.cursor() as cursor:
+        roles.create_roles(cursor, owner=TEST_OWNER, app=TEST_APP)
+        roles.take_ownership(cursor, owner=TEST_OWNER)
+        cursor.execute(f'SET LOCAL ROLE "{TEST_OWNER}"')
+        roles.grant(cursor, app=TEST_APP)
+        cursor.execute("RESET ROLE")
+        assert roles.problems(cursor, app=TEST_APP) == []
+    return {"app": TEST_APP, "owner": TEST_OWNER, "superuser": None}
+
+
+@pytest.fixture
+def published_heads(settings, tmp_path):
+    """Signed checkpoint heads published outside the database, to a directory of the test's."""
+    settings.ACCESS_LOG_HEADS_DIR = str(tmp_path / "heads")
+    settings.ACCESS_LOG_SIGNING_KEY = str(tmp_path / "signer" / "key.pem")
+    settings.ACCESS_LOG_PUBLIC_KEY = ""
+    from portal.accesslog_heads import generate_key
+
+    generate_key(tmp_path / "signer" / "key.pem")
+    return tmp_path / "heads"

@@ -149,7 +149,9 @@ def _problems(mw, cell: Cell) -> list[str]:
             if key in seen:
                 found.append(f"{where}: {e.object_type} {e.object_id} logged twice")
             seen.add(key)
-            if (e.actor_id, e.chain, e.outcome) != (user_id, chain, "allowed"):
+            # The families' reads: one chain per child (portal.accesslog.family_chain).
+            expected_chain = chain if agency is not None else f"{FAMILY}:{e.child_id}"
+            if (e.actor_id, e.chain, e.outcome) != (user_id, expected_chain, "allowed"):
                 found.append(f"{where}: entry as {e.actor_id}/{e.chain}/{e.outcome}")
             if e.basis == "none":
                 found.append(f"{where}: {e.object_type} {e.object_id} read with no basis")

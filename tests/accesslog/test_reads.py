@@ -84,7 +84,9 @@ def test_coordinator_and_opener_and_family_bases(world):
     assert [e.basis for e in read(world.coordinator_viewer, fetch, request_id="c")] == ["coordinator"]
     assert [e.basis for e in read(world.viewer(world.school_staff), fetch, request_id="s")] == ["own"]
     family = read(world.guardian1_viewer, fetch, request_id="g")
-    assert [(e.basis, e.chain, e.role, e.agency_id) for e in family] == [("family", "family", "guardian", None)]
+    assert [(e.basis, e.chain, e.role, e.agency_id) for e in family] == [
+        ("family", f"family:{world.child.pk}", "guardian", None)
+    ]
     child = read(world.child_viewer, lambda: list(Child.objects.all()), request_id="k")
     assert [(e.object_type, e.basis, e.role, e.child_id) for e in child] == [
         ("cases.Child", "family", "child", world.child.pk)

@@ -1,5 +1,6 @@
-"""`manage.py verify_access_log`: walk every hash chain of the access log and report the
-first break of each. Exit code 1 when any chain is broken (for monitoring and CI)."""
+"""`manage.py verify_access_log`: walk every hash chain of the access log, check it against
+the checkpoints and the signed heads published outside the database, and report the first
+break of each. Exit code 1 when any chain is broken (for monitoring and CI)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ class Command(BaseCommand):
     help = "Verify the access log's hash chains; report the first break of each chain."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--chain", help='Only this chain, e.g. "agency:3" or "family".')
+        parser.add_argument("--chain", help='Only this chain, e.g. "agency:3" or "family:12".')
 
     def handle(self, *args: Any, **options: Any) -> None:
         with system_scope():
@@ -29,7 +30,8 @@ class Command(BaseCommand):
                 span = f"seq {report.first_seq}–{report.head_seq}" if report.entries else "no entries"
                 self.stdout.write(
                     self.style.SUCCESS(f"OK      {report.chain}: {report.entries} entries ({span}), ")
-                    + f"{report.checkpoints_checked} checkpoints, head {report.head_hash or '-'}"
+                    + f"{report.checkpoints_checked} checkpoints, {report.published_checked} signed heads, "
+                    + f"head {report.head_hash or '-'}"
                 )
                 for note in report.notes:
                     self.stdout.write(f"        {note}")

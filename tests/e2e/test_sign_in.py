@@ -50,3 +50,18 @@ def test_child_signs_in_with_code(browser, server):
         assert page.get_by_role("heading", name="Hej Elsa").is_visible()
     finally:
         page.context.close()
+
+
+def test_an_old_link_gets_the_portals_own_not_found_page_on_a_phone(browser, server):
+    page = new_page(browser, server, mobile=True)
+    try:
+        login_family(page, server, "lena@demo.samverkan.se")
+        response = page.goto("/samverkan/00000000-0000-0000-0000-000000000000/")
+        assert response.status == 404
+        assert page.get_by_role("heading", level=1).inner_text() == (
+            "Sidan finns inte, eller så har du inte längre tillgång"
+        )
+        check_accessibility(page, "not-found-mobile")
+        assert "URLconf" not in page.content()
+    finally:
+        page.context.close()

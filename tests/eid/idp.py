@@ -18,6 +18,15 @@ LOA3 = "http://id.elegnamnden.se/loa/1.0/loa3"
 LOA2 = "http://id.elegnamnden.se/loa/1.0/loa2"
 SIGN_IN_CALLBACK = "/konto/oidc/eid/login/callback/"
 STEPUP_CALLBACK = "/eid/bekrafta/svar/"
+# An agency's staff sign-in through the same provider (agencies/idp): its own client, user
+# names instead of personnummer, the claim `hsa_id` = STAFF_HSA_PREFIX + user name.
+STAFF_CLIENT_ID = "agency-staff"
+STAFF_HSA_PREFIX = "SE2321000016-"
+
+
+def staff_callback(agency_hex: str) -> str:
+    """The portal's callback for an agency's OIDC IdP (allauth provider id agency-<uuid hex>)."""
+    return f"/konto/oidc/agency-{agency_hex}/login/callback/"
 
 
 @dataclass
@@ -28,6 +37,8 @@ class TestIdP:
     other_client_id: str
     other_client_secret: str
     process: subprocess.Popen[str]
+    staff_client_id: str = STAFF_CLIENT_ID
+    staff_client_secret: str = ""
 
     def settings(self) -> dict[str, object]:
         return {
@@ -47,11 +58,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(port: int = 0, *, base_url: str = "http://testserver") -> TestIdP:
+def start(port: int = 0, *, base_url: str = "http://testserver", staff_agencies: tuple[str, ...] = ()) -> TestIdP:
+    """Start the provider; `staff_agencies` (agency uuid hex) adds the staff client for them."""
     if not (IDP_DIR / "node_modules" / "oidc-provider").is_dir():
         raise RuntimeError("Run `npm ci --prefix tests/idp` first (bin/test does).")
     secret, other_secret = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     uris = f"{base_url}{SIGN_IN_CALLBACK},{base_url}{STEPUP_CALLBACK}"
+    staff_secret = secrets.token_urlsafe(24)
+    staff_uris = ",".join(f"{base_url}{staff_callback(agency)}" for agency in staff_agencies)
+    staff_args = ["--staff-client", f"{STAFF_CLIENT_ID}:{staff_secret}:{staff_uris}"] if staff_agencies else []
     process = subprocess.Popen(
         [
             "node",
@@ -62,6 +77,7 @@ def start(port: int = 0, *, base_url: str = "http://testserver") -> TestIdP:
             f"portal:{secret}:{uris}",
             "--client",
             f"other-service:{other_secret}:{uris}",
+            *staff_args,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -79,6 +95,7 @@ def start(port: int = 0, *, base_url: str = "http://testserver") -> TestIdP:
         other_client_id="other-service",
         other_client_secret=other_secret,
         process=process,
+        staff_client_secret=staff_secret if staff_agencies else "",
     )
 
 

@@ -6,12 +6,17 @@
 //        --client portal:secret:http://127.0.0.1:8000/accounts/oidc/eid/login/callback/,http://127.0.0.1:8000/eid/bekrafta/svar/
 //
 // Options: --port N (0 = any free port), --host 127.0.0.1, --client id:secret:uri[,uri...]
-// (repeatable), --jwks FILE (private JWKS to sign with; default: a fresh RSA key).
+// (repeatable), --staff-client id:secret:uri[,uri...] (repeatable: an agency's staff sign-in,
+// see below), --jwks FILE (private JWKS to sign with; default: a fresh RSA key).
 // It prints one line "READY <issuer>" on stdout once it listens.
 //
 // Swedish profile (https://www.oidc.se/): scope https://id.oidc.se/scope/naturalPersonNumber
 // gives the claim https://id.oidc.se/claim/personalIdentityNumber (12 digits, no hyphen);
 // acr is a Swedish LoA URI; prompt=login and max_age=0 force a fresh authentication.
+//
+// Staff clients (an agency's own IdP for its staff): the login form asks for a user name
+// instead; scope `profile` gives the stable claim `hsa_id` (STAFF_HSA_PREFIX + user name)
+// and the names, acr is LoA 3 with amr smartcard unless LoA 2 (amr pwd) is chosen.
 
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -36,11 +41,20 @@ const PEOPLE = {
   201105053316: ['Maja', 'Lind'],
 };
 
+// Staff of the demo agencies; any other user name (letters, digits, . and -) works too.
+const STAFF_HSA_PREFIX = 'SE2321000016-';
+const STAFF = {
+  rektor: ['Anna', 'Berg'],
+  mentor: ['Erik', 'Holm'],
+};
+const STAFF_ID = /^[a-z0-9][a-z0-9.-]{0,62}$/;
+
 const { values: args } = parseArgs({
   options: {
     port: { type: 'string', default: '0' },
     host: { type: 'string', default: '127.0.0.1' },
     client: { type: 'string', multiple: true, default: [] },
+    'staff-client': { type: 'string', multiple: true, default: [] },
     jwks: { type: 'string' },
   },
 });
@@ -66,7 +80,7 @@ function signingKeys() {
   return { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'test-idp', use: 'sig', alg: 'RS256' }] };
 }
 
-const clients = args.client.map((spec) => {
+function clientFrom(spec) {
   const [clientId, secret, ...rest] = spec.split(':');
   const uris = rest.join(':').split(',').filter(Boolean);
   return {
@@ -77,7 +91,10 @@ const clients = args.client.map((spec) => {
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_post',
   };
-});
+}
+
+const clients = [...args.client, ...args['staff-client']].map(clientFrom);
+const staffClients = new Set(args['staff-client'].map((spec) => spec.split(':')[0]));
 
 function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -92,11 +109,15 @@ async function main() {
     clients,
     jwks: signingKeys(),
     cookies: { keys: [`test-idp-${Date.now()}-${Math.random()}`] },
-    scopes: ['openid', SCOPE_PNR],
+    scopes: ['openid', SCOPE_PNR, 'profile'],
     claims: {
       openid: ['sub'],
+      // Like most staff IdPs, always say how the person signed in (the eID clients ask with
+      // acr_values instead and never request `profile`).
+      profile: ['hsa_id', 'name', 'given_name', 'family_name', 'acr', 'amr', 'auth_time'],
       [SCOPE_PNR]: [CLAIM_PNR, 'name', 'given_name', 'family_name', 'birthdate', 'email', 'email_verified'],
       acr: null,
+      amr: null,
       auth_time: null,
     },
     acrValues: [LOA3, LOA2],
@@ -107,6 +128,16 @@ async function main() {
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     ttl: { Session: 600, Interaction: 600, AuthorizationCode: 60, AccessToken: 300, IdToken: 300, Grant: 600 },
     async findAccount(ctx, id) {
+      if (id.startsWith('staff:')) {
+        const username = id.slice('staff:'.length);
+        const [given, family] = STAFF[username] || ['Test', 'Personal'];
+        return {
+          accountId: id,
+          async claims() {
+            return { sub: id, hsa_id: `${STAFF_HSA_PREFIX}${username}`, given_name: given, family_name: family, name: `${given} ${family}` };
+          },
+        };
+      }
       const [given, family] = PEOPLE[id] || ['Test', 'Person'];
       return {
         accountId: id,
@@ -130,8 +161,13 @@ async function main() {
       const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
       if (grantId) return ctx.oidc.provider.Grant.find(grantId);
       const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
-      grant.addOIDCScope(`openid ${SCOPE_PNR}`);
-      grant.addOIDCClaims([CLAIM_PNR, 'name', 'given_name', 'family_name', 'birthdate', 'email', 'email_verified', 'acr', 'auth_time']);
+      if (staffClients.has(ctx.oidc.client.clientId)) {
+        grant.addOIDCScope('openid profile');
+        grant.addOIDCClaims(['hsa_id', 'name', 'given_name', 'family_name', 'acr', 'amr', 'auth_time']);
+      } else {
+        grant.addOIDCScope(`openid ${SCOPE_PNR}`);
+        grant.addOIDCClaims([CLAIM_PNR, 'name', 'given_name', 'family_name', 'birthdate', 'email', 'email_verified', 'acr', 'auth_time']);
+      }
       await grant.save();
       return grant;
     },
@@ -152,9 +188,9 @@ async function main() {
 
   const callback = provider.callback();
 
-  function page(res, status, body) {
+  function page(res, status, body, title = 'BankID (test)') {
     res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(`<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>BankID (test)</title>
+    res.end(`<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font-family:sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
 label{display:block;margin-top:1rem;font-weight:bold}input,select{font-size:1rem;padding:.4rem;width:100%}
 button{margin-top:1rem;font-size:1rem;padding:.5rem 1rem}</style></head>
@@ -170,12 +206,48 @@ button{margin-top:1rem;font-size:1rem;padding:.5rem 1rem}</style></head>
     });
   }
 
+  // An agency's staff sign-in: a user name, the level of assurance (LoA 3 by default).
+  async function staffInteraction(req, res, url, details) {
+    if (req.method === 'GET') {
+      const staff = Object.entries(STAFF).map(([u, [g, f]]) => `<li>${g} ${f}: ${u}</li>`).join('');
+      page(res, 200, `<h1>Logga in i organisationen (test)</h1>
+<p>Det här är en testinloggning för personal. Skriv användarnamnet du vill logga in som.</p>
+<form method="post" action="${escapeHtml(url.pathname)}">
+<label for="username">Användarnamn</label>
+<input id="username" name="username" autocomplete="off" required>
+<label for="acr">Tillitsnivå</label>
+<select id="acr" name="acr"><option value="${LOA3}">LoA 3 (SITHS-kort)</option><option value="${LOA2}">LoA 2 (lösenord)</option></select>
+<button type="submit" name="action" value="login">Logga in</button>
+<button type="submit" name="action" value="cancel">Avbryt</button>
+</form>
+<p>Begärd nivå: ${escapeHtml(details.params.acr_values || '') || '–'}</p>
+<h2>Testpersonal</h2><ul>${staff}</ul>`, 'Organisationens inloggning (test)');
+      return;
+    }
+    if (req.method !== 'POST') { page(res, 405, '<p>Method not allowed</p>'); return; }
+    const form = await readForm(req);
+    if (form.get('action') === 'cancel') {
+      await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'cancelled' }, { mergeWithLastSubmission: false });
+      return;
+    }
+    const username = String(form.get('username') || '').trim().toLowerCase();
+    if (!STAFF_ID.test(username)) { page(res, 400, '<h1>Fel användarnamn</h1><p>Använd bokstäver a–z, siffror, punkt och bindestreck.</p>'); return; }
+    const acr = form.get('acr') === LOA2 ? LOA2 : LOA3;
+    await provider.interactionFinished(req, res, {
+      login: { accountId: `staff:${username}`, acr, amr: [acr === LOA3 ? 'smartcard' : 'pwd'], ts: Math.floor(Date.now() / 1000), remember: false },
+    }, { mergeWithLastSubmission: false });
+  }
+
   server.on('request', async (req, res) => {
     const url = new URL(req.url, issuer);
     const match = url.pathname.match(/^\/interaction\/([A-Za-z0-9_-]+)$/);
     if (!match) { callback(req, res); return; }
     try {
       const details = await provider.interactionDetails(req, res);
+      if (staffClients.has(details.params.client_id)) {
+        await staffInteraction(req, res, url, details);
+        return;
+      }
       if (req.method === 'GET') {
         const people = Object.entries(PEOPLE).map(([n, [g, f]]) => `<li>${g} ${f}: ${n}</li>`).join('');
         const wanted = details.params.acr_values || '';

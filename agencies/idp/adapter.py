@@ -52,18 +52,24 @@ def app_for(config: AgencyIdentityProvider) -> SocialApp:
                 },
             },
         )
+    settings: dict[str, object] = {
+        "server_url": config.oidc_issuer,
+        "uid_field": config.match_attribute or "sub",
+        "oauth_pkce_enabled": True,
+        "scope": config.oidc_scopes.split(),
+    }
+    # Ask for the accepted levels (URIs; short amr words like "mfa" are not acr values):
+    # many providers, oidc-provider among them, put `acr` in the ID token only when asked.
+    acr = sorted(value for value in config.accepted_mfa() if ":" in value)
+    if acr:
+        settings["auth_params"] = {"acr_values": " ".join(acr)}
     return SocialApp(
         provider=OIDC,
         provider_id=config.provider_id,
         name=agency.name,
         client_id=config.oidc_client_id,
         secret=config.oidc_client_secret,
-        settings={
-            "server_url": config.oidc_issuer,
-            "uid_field": config.match_attribute or "sub",
-            "oauth_pkce_enabled": True,
-            "scope": config.oidc_scopes.split(),
-        },
+        settings=settings,
     )
 
 

@@ -99,3 +99,14 @@ def test_an_id_token_for_another_client_is_refused(world, op, health_oidc):
     client, page = _sign_in(world, op, "hanna")
     assert page.status_code == 403
     assert "_auth_user_id" not in client.session
+
+
+def test_the_authorisation_request_asks_for_the_accepted_levels(world, op, health_oidc):
+    """Providers that report `acr` only when asked (oidc-provider does) are asked for the
+    levels the admin accepts as the second factor; amr words are not sent as acr values."""
+    from urllib.parse import parse_qs
+
+    started = Client(HTTP_HOST="testserver").post("/konto/organisation/", {"agency": str(world.health.uuid)})
+    query = parse_qs(urlsplit(started["Location"]).query)
+    assert health_oidc.mfa_values == LOA3
+    assert query["acr_values"] == [LOA3]

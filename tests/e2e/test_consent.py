@@ -180,6 +180,8 @@ def test_coordinator_requests_records_and_reads_history(browser, server):
         page.get_by_label("Muntligt till namngiven personal").check()
         page.get_by_label("Vem tog emot det muntliga svaret?").select_option(label="Sara Lind, Samordningsperson")
         page.get_by_role("button", name="Registrera svaret").click()
+        # is_visible() does not wait: under load the redirect after the POST was still on its way.
+        page.get_by_text("Svaret är registrerat.").wait_for()
         assert page.get_by_text("Svaret är registrerat.").is_visible()
 
         page.get_by_role("link", name="Historik").click()

@@ -27,6 +27,8 @@ def test_missing_and_forbidden_read_the_same_and_reveal_nothing(world) -> None:
     with system_scope():
         name = world.child.first_name
     assert name not in forbidden.content.decode()
+    # Nor does the page echo the address asked for (the language switch goes home).
+    assert str(world.case.uuid) not in forbidden.content.decode()
     # The nav and the sign-out stay, so the person can go on from here.
     assert 'href="/"' in forbidden.content.decode()
 

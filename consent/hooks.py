@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from consent.models import AccessLoss, ConsentGrant, LapseCheckpoint
+from consent.policy import in_force
 from consent.scoping import system_scope
 
 logger = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ def lapses_record(*, now: datetime | None = None) -> int:
         if lapsed:
             still: dict[tuple[int, int], set[str]] = {}
             for case_id, agency_id, code in ConsentGrant.objects.filter(
-                case_id__in=list(lapsed), starts_at__lte=now, ends_at__gt=now
+                in_force(now), case_id__in=list(lapsed)
             ).values_list("case_id", "agency_id", "category__code"):
                 still.setdefault((case_id, agency_id), set()).add(code)
             for case_id, agencies in sorted(lapsed.items()):

@@ -24,14 +24,15 @@ import functools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
-from django.utils import timezone
 
+from consent import compiled
 from consent.scoping import ScopeError, Viewer, scope, system_scope
 
 M = TypeVar("M", bound=models.Model)
@@ -44,19 +45,23 @@ BASIC_CATEGORY = "basic"
 # --------------------------------------------------------------------------------------
 
 
+def in_force(now: datetime, prefix: str = "") -> Q:
+    """The one definition of a grant in force at `now` (a `ConsentGrant` row's period).
+    `prefix` reaches the grant through a relation ("grants__")."""
+    return Q(**{f"{prefix}starts_at__lte": now, f"{prefix}ends_at__gt": now})
+
+
 def _grants(viewer: Viewer, case_ref: str, category: Q) -> Exists:
     """An effective grant for the viewer's agency on the outer row's case."""
     from consent.models import ConsentGrant
 
     assert viewer.agency_id is not None  # only staff viewers ask, and they always have one
-    now = timezone.now()
     return Exists(
         ConsentGrant._base_manager.filter(
             category,
+            in_force(compiled.now()),
             case_id=OuterRef(case_ref),
             agency_id=viewer.agency_id,
-            starts_at__lte=now,
-            ends_at__gt=now,
         )
     )
 
@@ -332,11 +337,23 @@ def _rule(model: type[models.Model], viewer: Viewer) -> Q:
 # --------------------------------------------------------------------------------------
 
 
+def rule_q(model: type[models.Model], viewer: Viewer) -> Q:
+    """The visibility rule of `model` for `viewer` as a Django condition (built afresh: for
+    compiling, the rule table and the tests that compare it with the compiled form)."""
+    return _rule(model, viewer)
+
+
 def restrict(queryset: models.QuerySet[M], viewer: Viewer) -> models.QuerySet[M]:
-    """Restrict `queryset` to what `viewer` may see. Called by every scoped manager."""
+    """Restrict `queryset` to what `viewer` may see. Called by every scoped manager.
+
+    The rule is compiled to SQL once per process and kind of viewer (`consent.compiled`);
+    only the viewer's ids and the moment are bound here, so a consent change holds on the
+    very next query."""
     if viewer.is_system:
         return queryset
-    return queryset.filter(_rule(queryset.model, viewer))
+    if compiled.compiling():
+        return queryset.filter(_rule(queryset.model, viewer))
+    return compiled.apply(queryset, viewer)
 
 
 def visible_to(model: type[M], viewer: Viewer) -> models.QuerySet[M]:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 
 from consent import rules
 from consent.models import Consent, ConsentDecision, ConsentGrant, ConsentScope, InformationCategory, MaturityAssessment
+from consent.policy import in_force
 from consent.scoping import Viewer
 from consent.services import newest_versions_q
 
@@ -210,9 +211,9 @@ def build_cards(
         own_grants = set()
         if viewer.is_staff:
             own_grants = set(
-                ConsentGrant.objects.filter(
-                    consent_id__in=ids, agency_id=viewer.agency_id, starts_at__lte=now, ends_at__gt=now
-                ).values_list("consent_id", flat=True)
+                ConsentGrant.objects.filter(in_force(now), consent_id__in=ids, agency_id=viewer.agency_id).values_list(
+                    "consent_id", flat=True
+                )
             )
     cards = []
     for consent in consents:
@@ -370,7 +371,7 @@ def active_grants(viewer: Viewer, case: Any) -> ActiveGrants:
     labels: dict[int, str] = {}
     consent_ids: set[int] = set()
     for consent_id, category_id, name, name_en in (
-        ConsentGrant.objects.filter(case_id=case.pk, agency_id=viewer.agency_id, starts_at__lte=now, ends_at__gt=now)
+        ConsentGrant.objects.filter(in_force(now), case_id=case.pk, agency_id=viewer.agency_id)
         .order_by("category__ordering", "category_id")
         .values_list("consent_id", "category_id", "category__name", "category__name_en")
     ):

@@ -28,6 +28,7 @@ from consent.models import (
     InformationCategory,
     MaturityAssessment,
 )
+from consent.policy import in_force
 from consent.scoping import Viewer, system_scope
 from portal import audit
 
@@ -160,9 +161,7 @@ def _effective_now(case_id: int) -> dict[int, set[str]]:
     now = timezone.now()
     result: dict[int, set[str]] = {}
     with system_scope():
-        rows = ConsentGrant.objects.filter(case_id=case_id, starts_at__lte=now, ends_at__gt=now).values_list(
-            "agency_id", "category__code"
-        )
+        rows = ConsentGrant.objects.filter(in_force(now), case_id=case_id).values_list("agency_id", "category__code")
         for agency_id, code in rows:
             result.setdefault(agency_id, set()).add(code)
     return result

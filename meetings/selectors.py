@@ -11,7 +11,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consent.policy import BASIC_CATEGORY
+from consent.policy import BASIC_CATEGORY, in_force
 from consent.scoping import Viewer, system_scope
 from meetings.models import Invitation, Meeting, Preparation
 
@@ -36,9 +36,9 @@ def consented_agency_ids(case_id: int, *, category: str = BASIC_CATEGORY, at: da
     now = at or timezone.now()
     with system_scope():
         return set(
-            ConsentGrant.objects.filter(
-                case_id=case_id, category__code=category, starts_at__lte=now, ends_at__gt=now
-            ).values_list("agency_id", flat=True)
+            ConsentGrant.objects.filter(in_force(now), case_id=case_id, category__code=category).values_list(
+                "agency_id", flat=True
+            )
         )
 
 

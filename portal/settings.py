@@ -59,6 +59,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 TESTING = env_bool("PORTAL_TESTING", False)
+# The benchmark's plain reference page (portal/benchref.py): off except under `make bench`.
+PORTAL_BENCH_PAGES = env_bool("PORTAL_BENCH_PAGES", False)
 
 if DEBUG:
     SECRET_KEY = env_str("SECRET_KEY", "embedded-development-key-never-used-in-production")

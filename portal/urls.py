@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from portal import api_urls, views
+from portal import api_urls, benchref, views
 
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "Samverkansportalen – administration"
@@ -17,6 +17,7 @@ portal_patterns = (
         path("om-portalen/", views.about, name="about"),
         path("halsa/", views.health, name="health"),
         path("halsa/referens/", views.reference, name="reference"),
+        path("halsa/referens/sida/", benchref.plain_page, name="plain_reference"),
     ],
     "portal",
 )

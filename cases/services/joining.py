@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from cases.models import Case, CaseJoin, CaseJoinAgreement, ExternalContact, Guardianship, TeamMember
 from cases.services._common import CaseError
 from consent import policy
+from consent.policy import in_force
 from consent.scoping import STAFF, Viewer, system_scope
 from portal import audit
 
@@ -191,7 +192,7 @@ def _carry_out_if_agreed(viewer: Viewer, join: CaseJoin) -> None:
         # What each joining agency could see before, to ask the family for the same again.
         had: dict[int, set[int]] = defaultdict(set)
         for agency_id, category_id in ConsentGrant.objects.filter(
-            case=absorb, agency_id__in=[m.agency_id for m in joining], starts_at__lte=now, ends_at__gt=now
+            in_force(now), case=absorb, agency_id__in=[m.agency_id for m in joining]
         ).values_list("agency_id", "category_id"):
             had[agency_id].add(category_id)
         basic = InformationCategory.objects.get(code=policy.BASIC_CATEGORY).pk

@@ -77,6 +77,8 @@ class Command(BaseCommand):
             # name, path, persona, target ratio (issue 8: collaboration page and family home
             # ≥ 0.15 of the reference; caseload, lists and log review ≥ 0.10)
             ("reference", reverse("portal:reference"), None, None),
+            # The plain signed-in page every page is compared with (portal/benchref.py).
+            ("plain", reverse("portal:plain_reference"), "coordinator", None),
             ("caseload", reverse("cases:caseload"), "coordinator", 0.10),
             ("case_coordinator", reverse("cases:detail", args=[case.uuid]), "coordinator", 0.15),
             ("case_consent", reverse("cases:detail", args=[case.uuid]), "staff", 0.15),

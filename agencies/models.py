@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consent.scoping import ScopedManager
+from access.scoping import ScopedManager
 
 
 class Principal(models.Model):

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.scoping import Viewer, system_scope
 from agencies.models import Membership, StaffInvitation
-from consent.scoping import Viewer, system_scope
 from portal import audit
 from portal.models import User
 from portal.viewers import ACTING_AS_SESSION_KEY

@@ -51,7 +51,7 @@ def writer(
     _setup(database_url)
     from django.db import transaction
 
-    from consent.scoping import system_scope
+    from access.scoping import system_scope
     from portal import accesslog
 
     rng = random.Random(seed)

@@ -110,10 +110,10 @@ def measure_scoped_query(rounds: int) -> dict[str, Any]:
     from django.db.models import F
     from django.utils import timezone
 
+    from access.policy import in_force
+    from access.scoping import Viewer, scope, system_scope
     from cases.models import Case, SharedItem
     from consent.models import ConsentGrant
-    from consent.policy import in_force
-    from consent.scoping import Viewer, scope, system_scope
 
     with system_scope():
         grant = (
@@ -172,7 +172,7 @@ def main() -> int:
     args = parser.parse_args()
     setup(args.db)
     if args.built_rules:
-        from consent import policy
+        from access import policy
 
         def built(queryset: Any, viewer: Any) -> Any:
             return queryset if viewer.is_system else queryset.filter(policy.rule_q(queryset.model, viewer))

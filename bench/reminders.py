@@ -104,7 +104,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 from agencies.models import Agency, Membership, Principal
 from cases.models import Case, Child, Guardian, Guardianship
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from notifications.models import Reminder
 from portal.models import User
 
@@ -149,7 +149,7 @@ print("READY " + json.dumps({{"reminders": len(rows), "cases": len(cases)}}))
 WORKER = """
 import json, resource, time
 from django.urls import reverse
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from notifications.models import Notification, Reminder
 from notifications.tasks import claim_due_reminders
 reverse("portal:home")

@@ -71,7 +71,7 @@ from agencies.models import Membership
 from cases.models import Guardian
 from consent import services
 from consent.models import Consent, ConsentDecision, ConsentGrant
-from consent.scoping import FAMILY, STAFF, Viewer, scope, system_scope
+from access.scoping import FAMILY, STAFF, Viewer, scope, system_scope
 from meetings.models import Invitation, Meeting
 from portal.management.commands.bench_sessions import _session
 
@@ -169,7 +169,7 @@ import json, sys, time
 from django.db import transaction
 from consent import services
 from consent.models import Consent, ConsentDecision
-from consent.scoping import FAMILY, Viewer, system_scope
+from access.scoping import FAMILY, Viewer, system_scope
 from portal.models import User
 
 candidates = json.loads(sys.stdin.readline())

@@ -67,7 +67,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 from datetime import timedelta
 from agencies.models import Agency, Membership, Principal
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from portal.models import User
 
 N = {clients}

@@ -18,9 +18,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from access import policy
 from cases import selectors, services
 from cases.models import Case, LifeArea, MappingEntry, PlanAction, PlanGoal
-from consent import policy
 from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of
 
 

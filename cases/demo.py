@@ -13,10 +13,10 @@ from typing import Any
 
 from django.utils import timezone
 
+from access.scoping import STAFF, Viewer
 from agencies.models import Membership
 from cases import services
 from cases.models import Case, Child, CoordinatorAppointment, Guardian, LifeArea, PlanAction
-from consent.scoping import STAFF, Viewer
 from portal.demo import DEMO_DOMAIN
 from portal.models import User
 

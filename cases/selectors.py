@@ -15,6 +15,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from access.scoping import Viewer, system_scope
 from cases.models import (
     Case,
     CoordinatorAppointment,
@@ -31,7 +32,6 @@ from cases.models import (
     TeamMember,
 )
 from consent.models import CategoryDefault, InformationCategory
-from consent.scoping import Viewer, system_scope
 
 # --------------------------------------------------------------------------------------
 # Lists

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ConsentConfig(AppConfig):
     name = "consent"
     verbose_name = _("Samtycke")
+
+    def ready(self) -> None:
+        from consent import access
+
+        access.register_rules()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from access.scoping import STAFF, Viewer
 from agencies.models import Membership
 from consent import services
 from consent.models import Consent, InformationCategory
-from consent.scoping import STAFF, Viewer
 
 
 def _staff_viewer(user: Any, agency: Any) -> Viewer:

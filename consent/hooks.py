@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from access.policy import in_force
+from access.scoping import system_scope
 from consent.models import AccessLoss, ConsentGrant, LapseCheckpoint
-from consent.policy import in_force
-from consent.scoping import system_scope
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from consent.scoping import ScopedManager
+from access.scoping import ScopedManager
 
 
 class InformationCategory(models.Model):

@@ -1,7 +1,7 @@
 """Reads for the consent pages, the case panel and the family home.
 
 Every function reads through the scoped managers inside the caller's scope (a request
-has entered the viewer's), so it returns only what `consent.policy` allows, and runs a
+has entered the viewer's), so it returns only what `access.policy` allows, and runs a
 fixed number of queries however many consents, parties and decisions there are.
 """
 
@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from access.policy import in_force
+from access.scoping import Viewer
 from consent import rules
 from consent.models import Consent, ConsentDecision, ConsentGrant, ConsentScope, InformationCategory, MaturityAssessment
-from consent.policy import in_force
-from consent.scoping import Viewer
 from consent.services import newest_versions_q
 
 # Overall states of a consent version, for badges and plain-language sentences.

@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.policy import in_force
+from access.scoping import Viewer, system_scope
 from consent import rules
 from consent.models import (
     Consent,
@@ -28,8 +30,6 @@ from consent.models import (
     InformationCategory,
     MaturityAssessment,
 )
-from consent.policy import in_force
-from consent.scoping import Viewer, system_scope
 from portal import audit
 
 logger = logging.getLogger(__name__)
@@ -243,7 +243,7 @@ def announce_access_lost(case_id: int, agency_ids: Iterable[int], *, reason: str
 
 def manages(viewer: Viewer, case) -> bool:  # type: ignore[no-untyped-def]
     """The case's coordinator, or staff of the agency that opened it (Barnets bästa)."""
-    from consent import policy
+    from access import policy
 
     return viewer.is_staff and (policy.is_coordinator_of(viewer, case) or case.owner_agency_id == viewer.agency_id)
 

@@ -21,9 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.scoping import Viewer, system_scope
 from consent import services
 from consent.models import Consent, ConsentDecision, DecisionCode
-from consent.scoping import Viewer, system_scope
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 3

@@ -20,9 +20,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from access import policy
 from agencies.models import Membership
 from cases.models import Case, TeamMember
-from consent import policy, selectors, services, stepup
+from consent import selectors, services, stepup
 from consent.forms import CodeForm, MaturityForm, NarrowForm, RecordForm, RequestForm
 from consent.models import Consent, ConsentDecision
 from consent.services import ConsentError

@@ -13,8 +13,8 @@ from uuid import UUID
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from access.scoping import Viewer
 from agencies.models import Principal
-from consent.scoping import Viewer
 from directory.models import NeedKind, PlanActionLink, SupportEntry
 
 

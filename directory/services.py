@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from access import policy
+from access.scoping import Viewer
 from agencies.models import Agency, Principal
-from consent import policy
-from consent.scoping import Viewer
 from directory.models import MAX_AGE, NeedKind, PlanActionLink, SupportEntry
 from portal import audit
 

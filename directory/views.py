@@ -13,8 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from access import policy
 from cases.models import PlanAction
-from consent import policy
 from directory import selectors, services
 from directory.forms import EntryForm, SearchForm
 from directory.models import PlanActionLink, SupportEntry

@@ -37,8 +37,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from access.scoping import Viewer, system_scope
 from agencies.models import Principal
-from consent.scoping import Viewer, system_scope
 from insights import periods
 from insights.models import ManagementRole
 from insights.suppression import THRESHOLD, Figure, Partition, PublishedPartition, protect_partitions, single

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
+from access.scoping import Viewer
 from agencies.models import Principal
-from consent.scoping import Viewer
 from insights import periods
 from insights.models import GapCategory, ManagementRole, ServiceArea, SystemGap
 from insights.suppression import Figure, PublishedTable, Table, protect_tables

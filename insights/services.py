@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from access.scoping import Viewer
 from agencies.models import Agency
-from consent.scoping import Viewer
 from insights import periods, screening
 from insights.models import GapAgency, GapCategory, ServiceArea, SystemGap
 from insights.selectors import can_record_gaps

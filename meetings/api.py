@@ -1,6 +1,6 @@
 """API for meetings, invitations, answers, preparations and minutes under /api/v1/.
 
-Every read goes through the scoped managers (`consent.policy`): a meeting, invitation,
+Every read goes through the scoped managers (`access.policy`): a meeting, invitation,
 preparation or decision the caller may not see does not exist here (404), and never
 appears in a list. Every write goes through `meetings.services`, which check again.
 """
@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from consent import policy
+from access import policy
 from meetings import selectors, services
 from meetings.models import AgendaItem, Decision, Invitation, Meeting, MinuteNote, Preparation, PreparationSection
 from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of

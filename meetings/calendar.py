@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 if TYPE_CHECKING:
-    from consent.scoping import Viewer
+    from access.scoping import Viewer
     from meetings.models import Invitation, Meeting
 
 PORTAL = "portal"
@@ -67,8 +67,8 @@ def _attendee(value: str, *, name: str = "", partstat: str = "NEEDS-ACTION") -> 
 
 def portal_attendee(invitation: Invitation, viewer: Viewer) -> vCalAddress:
     """An ATTENDEE for the portal download: a mail address only where the viewer may see
-    that person's contact details (consent.policy.can_see_contact_details)."""
-    from consent import policy
+    that person's contact details (access.policy.can_see_contact_details)."""
+    from access import policy
 
     value = f"urn:uuid:{invitation.uuid}"
     name = ""

@@ -19,7 +19,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from consent.scoping import Viewer, scope
+from access.scoping import Viewer, scope
 from meetings.push import agency_group, meeting_group
 from portal import viewers
 

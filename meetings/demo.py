@@ -10,9 +10,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from access.scoping import STAFF, Viewer
 from agencies.models import Membership
 from consent.rules import STOCKHOLM
-from consent.scoping import STAFF, Viewer
 from meetings import services
 from meetings.models import Meeting
 

@@ -12,7 +12,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from meetings import calendar
 from meetings.models import Invitation, Meeting
 from meetings.recipients import Recipient, for_invitation

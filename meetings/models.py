@@ -1,7 +1,7 @@
 """Joint meetings: the meeting, its agenda, invitations (consent-gated) and answers,
 each agency's preparation, the family's input, and the minutes with their decisions.
 
-Every model is a `CaseItem`, so `consent.policy` decides who sees it: the coordinating
+Every model is a `CaseItem`, so `access.policy` decides who sees it: the coordinating
 agency (the author) always; another agency only while it holds an active invitation to
 the meeting *and* an effective consent for the item's category; the family by custody.
 """
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import CaseItem
 
 if TYPE_CHECKING:
-    from consent.scoping import Viewer
+    from access.scoping import Viewer
 
 
 def _invited(viewer: Viewer, meeting_ref: str) -> Q:
@@ -297,7 +297,7 @@ class PreparationSection(CaseItem):
     def shared_condition(cls, viewer: Viewer) -> Q:
         # The preparation itself must be readable (submitted, the viewer's agency takes
         # part, a "preparations" grant): the section's own category comes on top.
-        from consent.policy import item_rule
+        from cases.access import item_rule
 
         return Q(
             Exists(Preparation._base_manager.filter(item_rule(Preparation, viewer), pk=OuterRef("preparation_id")))
@@ -305,7 +305,7 @@ class PreparationSection(CaseItem):
 
     @classmethod
     def family_condition(cls, viewer: Viewer) -> Q:
-        from consent.policy import item_rule
+        from cases.access import item_rule
 
         return Q(
             Exists(Preparation._base_manager.filter(item_rule(Preparation, viewer), pk=OuterRef("preparation_id")))
@@ -361,7 +361,7 @@ class ChildVoice(CaseItem):
         # Narrows the generic staff rule (own agency | invited under consent): a voice for
         # the coordinator only is seen by the case's named coordinator and nobody else on
         # staff, whatever agency wrote the row.
-        from consent.policy import coordinator_condition
+        from cases.access import coordinator_condition
 
         return (Q(share_with=cls.ShareWith.EVERYONE) & default) | (
             ~Q(share_with=cls.ShareWith.EVERYONE) & coordinator_condition(viewer, "case_id")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import F, Q
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from meetings.models import Invitation, Meeting
 
 

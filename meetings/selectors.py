@@ -11,8 +11,8 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consent.policy import BASIC_CATEGORY, in_force
-from consent.scoping import Viewer, system_scope
+from access.policy import BASIC_CATEGORY, in_force
+from access.scoping import Viewer, system_scope
 from meetings.models import Invitation, Meeting, Preparation
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from consent.scoping import Viewer, scope
+from access.scoping import Viewer, scope
 from notifications.push import user_group
 from portal import viewers
 

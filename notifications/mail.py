@@ -27,7 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from notifications import kinds
 from notifications.models import EmailPreference, Notification
 

@@ -17,7 +17,7 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.utils import timezone
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)

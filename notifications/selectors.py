@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q
 
-from consent.scoping import Viewer
+from access.scoping import Viewer
 from notifications import kinds
 from notifications.models import Notification
 

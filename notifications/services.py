@@ -17,7 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from consent.scoping import FAMILY, STAFF, Viewer, scope, system_scope
+from access.scoping import FAMILY, STAFF, Viewer, scope, system_scope
 from notifications import kinds
 from notifications.models import EmailPreference, Notification, Reminder
 
@@ -111,7 +111,7 @@ def _dispatch(ids: list[int]) -> None:
 
 
 class _Audience:
-    """Decides through `consent.policy` who of the named recipients may see each case.
+    """Decides through `access.policy` who of the named recipients may see each case.
 
     Built once per batch: one query for users, one for memberships, one for family roles,
     then the policy's own visibility queryset for every agency and every family member
@@ -158,8 +158,8 @@ class _Audience:
         """key -> visible case ids, for (key, viewer, case ids to ask about) triples."""
         from django.db.models import IntegerField, Value
 
+        from access import policy
         from cases.models import Case
-        from consent import policy
 
         result: dict[int, set[int]] = {key: set() for key, _viewer, _cases in viewers}
         for start in range(0, len(viewers), self.UNION_CHUNK):

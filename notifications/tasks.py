@@ -11,7 +11,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 
 SWEEP_AFTER = timedelta(minutes=2)
 SWEEP_LIMIT = 2000

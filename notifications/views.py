@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from consent import policy
-from consent.scoping import Viewer
+from access import policy
+from access.scoping import Viewer
 from notifications import kinds, selectors, services
 from notifications.mail import unsubscribe_user_uuid
 from notifications.models import Notification

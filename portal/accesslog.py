@@ -2,7 +2,7 @@
 
 Three ways in, all ending in `append()`:
 
-* `write_reads()` — called by `consent.policy.reading()` when a request, consumer or
+* `write_reads()` — called by `access.policy.reading()` when a request, consumer or
   task scope ends, with every child-data row read in it;
 * `record_write()` — called by `portal.audit.record()`, so every service write on a
   collaboration is logged too (create, update, consent decision);
@@ -32,12 +32,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from consent.scoping import Viewer, system_scope
+from access.scoping import Viewer, system_scope
 from portal.accesslog_chain import GENESIS, entry_hash, values_of
 from portal.models import AccessLogEntry
 
 if TYPE_CHECKING:
-    from consent.policy import NotedRead, ReadContext
+    from access.policy import NotedRead, ReadContext
 
 BASIC_CATEGORY = "basic"
 FAMILY_CHAIN = "family"
@@ -194,7 +194,7 @@ def _basis(
 
 
 # --------------------------------------------------------------------------------------
-# Reads (called by consent.policy.reading)
+# Reads (called by access.policy.reading)
 # --------------------------------------------------------------------------------------
 
 
@@ -328,7 +328,7 @@ def action_for(audit_action: str) -> str:
 
 
 def _current_request() -> tuple[str, str | None]:
-    from consent import policy
+    from access import policy
 
     context = policy._reading.get()
     if context is None:
@@ -498,7 +498,7 @@ def live_reading(viewer: Viewer, consumer_scope: dict[str, Any] | None = None) -
         with accesslog.live_reading(viewer, self.scope):
             rows = list(Meeting.objects.filter(...))
     """
-    from consent import policy
+    from access import policy
 
     consumer_scope = consumer_scope or {}
     client = consumer_scope.get("client") or (None, None)

@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from consent.scoping import Viewer, system_scope
+from access.scoping import Viewer, system_scope
 from portal.accesslog_words import model_words
 from portal.models import AccessLogEntry
 

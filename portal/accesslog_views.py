@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from consent import policy
-from consent.scoping import Viewer, scope
+from access import policy
+from access.scoping import Viewer, scope
 from portal import accesslog, family_export
 from portal import accesslog_selectors as selectors
 from portal.models import AccessLogEntry

@@ -11,7 +11,9 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from portal import api_schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from portal import access  # api_schema registers the OpenAPI auth extension
+
+        access.register_rules()
 
         if settings.DEBUG and os.environ.get("DJANGO_TECHNICAL_404", "").lower() not in {"1", "true", "yes"}:
             _friendly_not_found_in_debug()

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import models
 
-from consent.scoping import Viewer
+from access.scoping import Viewer
 from portal.models import AuditEvent
 
 

@@ -45,8 +45,8 @@ class PortalAccountAdapter(DefaultAccountAdapter):
 class PortalMFAAdapter(DefaultMFAAdapter):
     def can_delete_authenticator(self, authenticator: object) -> bool:
         # TOTP is required for staff: it can be replaced (reactivated), not removed.
+        from access.scoping import system_scope
         from agencies.models import Membership
-        from consent.scoping import system_scope
 
         user_id = authenticator.user_id  # type: ignore[attr-defined]
         with system_scope():

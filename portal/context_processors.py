@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from consent.scoping import ANONYMOUS_VIEWER
+from access.scoping import ANONYMOUS_VIEWER
 
 NAV_APPS = ["cases", "meetings", "consent", "portal.accesslog_nav", "agencies", "insights", "directory"]
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from django.db import transaction
 
+from access.scoping import system_scope
 from agencies.models import Agency, Membership, Principal
-from consent.scoping import system_scope
 from portal.models import User
 
 DEMO_PASSWORD = "Samverkan-demo-2026"

@@ -28,8 +28,8 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from consent import policy
-from consent.scoping import ScopedManager, Viewer
+from access import policy
+from access.scoping import ScopedManager, Viewer
 from portal.accesslog_selectors import ROLE_WORDS, STOCKHOLM, role_words, thing_words
 from portal.accesslog_words import field_words, model_words
 from portal.models import AccessLogEntry

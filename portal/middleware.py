@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consent import policy
-from consent.scoping import ANONYMOUS_VIEWER
+from access import policy
+from access.scoping import ANONYMOUS_VIEWER
 from portal import viewers
 
 GetResponse = Callable[[HttpRequest], HttpResponse]
@@ -43,7 +43,7 @@ class ApiTokenMiddleware:
         request.api_membership_id = None  # type: ignore[attr-defined]
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if header.startswith(("Token ", "Bearer ")):
-            from consent.scoping import system_scope
+            from access.scoping import system_scope
             from portal.models import ApiToken
 
             raw = header.split(" ", 1)[1].strip()

@@ -25,7 +25,7 @@ from django.db import connection, models, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from portal import audit
 from portal.accesslog_integrity import RETAINED, anchor_proof
 from portal.models import AccessLogEntry

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.saml",
+    "access",
     "portal",
     "portal.eid",
     "agencies",

@@ -21,7 +21,7 @@ def apply_retention() -> dict[str, object]:
 def checkpoint_access_log() -> int:
     """Every 5 minutes: record each moved access-log chain's head and publish it signed
     outside the database, so removals at the end are found."""
-    from consent.scoping import system_scope
+    from access.scoping import system_scope
     from portal import accesslog_integrity
 
     with system_scope():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from consent.scoping import ANONYMOUS_VIEWER, FAMILY, STAFF, Viewer, system_scope
+from access.scoping import ANONYMOUS_VIEWER, FAMILY, STAFF, Viewer, system_scope
 
 ACTING_AS_SESSION_KEY = "portal_acting_as"
 FAMILY_MODE = "family"

@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from consent.scoping import SYSTEM_VIEWER, _current, system_scope
+from access.scoping import SYSTEM_VIEWER, _current, system_scope
 from portal.celery import app as celery_app
 from tests.world import World, build_world
 

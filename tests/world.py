@@ -14,11 +14,11 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client
 
+from access.scoping import FAMILY, STAFF, Viewer, system_scope
 from agencies.models import Agency, Membership, Principal
 from cases.models import Case, Child, CoordinatorAppointment, Guardian, Guardianship, TeamMember
 from consent import services as consent_services
 from consent.models import Consent, InformationCategory
-from consent.scoping import FAMILY, STAFF, Viewer, system_scope
 from portal.models import User
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

@@ -13,9 +13,9 @@ from allauth.socialaccount.providers.base import AuthProcess
 from django.http import HttpRequest
 from django.shortcuts import render
 
+from access.scoping import system_scope
 from agencies.idp import signin
 from agencies.idp.models import PROVIDER_PREFIX, AgencyIdentityProvider
-from consent.scoping import system_scope
 
 SAML = "saml"
 OIDC = "openid_connect"

@@ -8,10 +8,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.scoping import Viewer
 from agencies.idp import connection
 from agencies.idp.models import AgencyIdentityProvider, StaffIdentity
 from agencies.models import Membership
-from consent.scoping import Viewer
 from portal import audit
 
 

@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from access.scoping import system_scope
 from agencies.idp.models import PROVIDER_PREFIX, AgencyIdentityProvider, StaffIdentity, UsedAssertion
 from agencies.idp.saml_provider import ASSERTION, AUTHN_CONTEXTS
-from consent.scoping import system_scope
 
 # Set by a matched IdP sign-in, read once when allauth completes that same login.
 PENDING_KEY = "portal_idp_login"

@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from access.scoping import system_scope
 from agencies.idp import services, signin
 from agencies.idp.forms import ChooseForm, IdentityProviderForm
 from agencies.idp.models import AgencyIdentityProvider
 from agencies.models import Membership
-from consent.scoping import system_scope
 
 
 def _require_admin(request: HttpRequest) -> None:

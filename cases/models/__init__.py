@@ -1,7 +1,7 @@
 """The child, the family, the collaboration (samverkan) and the items shared in it.
 
 Every model here is child data: its default manager is scoped, so a query outside a
-scope raises and a query inside one returns only what `consent.policy` allows.
+scope raises and a query inside one returns only what `access.policy` allows.
 """
 
 from cases.models.collaboration import (

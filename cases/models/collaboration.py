@@ -11,11 +11,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from access.scoping import ScopedManager
 from cases.models.family import Child, Guardian
-from consent.scoping import ScopedManager
 
 if TYPE_CHECKING:
-    from consent.scoping import Viewer
+    from access.scoping import Viewer
 
 
 class Case(models.Model):

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consent.scoping import ScopedManager
+from access.scoping import ScopedManager
 
 personal_number_validator = RegexValidator(
     r"^\d{8}-\d{4}$", _("Ange personnumret som ÅÅÅÅMMDD-NNNN, till exempel 20150312-1234.")

@@ -7,9 +7,9 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from access import policy
+from access.scoping import Viewer, system_scope
 from cases.models import Case, Guardianship
-from consent import policy
-from consent.scoping import Viewer, system_scope
 
 
 class CaseError(Exception):

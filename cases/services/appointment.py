@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access import policy
+from access.scoping import Viewer, system_scope
 from cases.models import Case, CoordinatorAppointment, TeamMember
 from cases.services._common import (
     CaseError,
@@ -19,8 +21,6 @@ from cases.services._common import (
     require_open,
     require_staff,
 )
-from consent import policy
-from consent.scoping import Viewer, system_scope
 from portal import audit
 
 

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access import policy
+from access.scoping import Viewer, system_scope
 from cases import personnummer
 from cases.models import Case, Child, TeamMember
 from cases.services._common import (
@@ -18,8 +20,6 @@ from cases.services._common import (
     require_open,
     require_staff,
 )
-from consent import policy
-from consent.scoping import Viewer, system_scope
 from portal import audit
 
 

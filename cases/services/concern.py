@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.scoping import Viewer
 from cases.models import Case, ConcernReport
 from cases.services._common import CaseError, require_staff, require_visible
-from consent.scoping import Viewer
 from portal import audit
 
 

@@ -7,6 +7,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from access import policy
+from access.scoping import Viewer, system_scope
 from cases import personnummer
 from cases.models import Case, FamilyMember, Guardian, Guardianship
 from cases.services._common import (
@@ -16,8 +18,6 @@ from cases.services._common import (
     require_coordinator,
     require_open,
 )
-from consent import policy
-from consent.scoping import Viewer, system_scope
 from portal import audit
 
 

@@ -26,11 +26,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access import policy
+from access.policy import in_force
+from access.scoping import STAFF, Viewer, system_scope
 from cases.models import Case, CaseJoin, CaseJoinAgreement, ExternalContact, Guardianship, TeamMember
 from cases.services._common import CaseError
-from consent import policy
-from consent.policy import in_force
-from consent.scoping import STAFF, Viewer, system_scope
 from portal import audit
 
 JOIN_PURPOSE = _("Samverkan förd samman på familjens begäran")

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from access import policy
+from access.scoping import Viewer, system_scope
 from cases.models import Case, ExternalContact, LifeArea, MappingEntry, Plan, PlanAction, PlanChange, PlanGoal
 from cases.services._common import (
     CaseError,
@@ -24,9 +26,7 @@ from cases.services._common import (
     require_open,
     require_staff,
 )
-from consent import policy
 from consent.models import CategoryDefault, InformationCategory
-from consent.scoping import Viewer, system_scope
 from portal import audit
 
 PLAN_ONLY_COORDINATOR = gettext_noop("Bara samordnaren kan ändra den gemensamma planen.")

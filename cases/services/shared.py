@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from access.scoping import Viewer
 from cases.models import Case, SharedItem
 from cases.services._common import CaseError, clean_text, require_open, require_staff, require_visible
 from consent.models import InformationCategory
-from consent.scoping import Viewer
 from portal import audit
 
 

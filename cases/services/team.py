@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access import policy
+from access.scoping import Viewer, system_scope
 from cases.models import Case, ExternalContact, TeamMember
 from cases.services._common import (
     CaseError,
@@ -22,8 +24,6 @@ from cases.services._common import (
     require_open,
     require_staff,
 )
-from consent import policy
-from consent.scoping import Viewer, system_scope
 from portal import audit
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from django import template
 
+from access.scoping import ANONYMOUS_VIEWER
 from cases import selectors
 from cases.models import Case, CoordinatorAppointment
-from consent.scoping import ANONYMOUS_VIEWER
 
 register = template.Library()
 

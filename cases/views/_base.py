@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 
+from access import policy
+from access.scoping import Viewer
 from cases import selectors
 from cases.models import Case
-from consent import policy
-from consent.scoping import Viewer
 
 
 def viewer_of(request: HttpRequest) -> Viewer:
@@ -29,7 +29,7 @@ def require_staff(request: HttpRequest) -> Viewer:
 def case_or_404(request: HttpRequest, case_uuid: Any, *, staff_only: bool = True) -> Case:
     """The collaboration, if the viewer may see it (missing and forbidden: both 404).
 
-    The scoped manager asks `consent.policy` — the lookup by uuid is not an access
+    The scoped manager asks `access.policy` — the lookup by uuid is not an access
     decision, it only picks the row among those the policy allows.
     """
     viewer = viewer_of(request)

@@ -6,10 +6,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from access import policy
 from cases import selectors, services
 from cases.forms import CaseOpenForm, ChildSearchForm, CloseForm, ContactForm, LevelForm
 from cases.views._base import case_or_404, done, may_coordinate, post_only, require_staff, viewer_of
-from consent import policy
 
 
 def case_list(request: HttpRequest) -> HttpResponse:

@@ -7,11 +7,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from access import policy
 from cases import services
 from cases.models import Case, CaseJoin
 from cases.services import joining
 from cases.views._base import viewer_of
-from consent import policy
 
 
 def _case(viewer, value: str) -> Case:  # type: ignore[no-untyped-def]

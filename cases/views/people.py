@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from access import policy
 from cases import selectors, services
 from cases.forms import (
     AppointForm,
@@ -19,7 +20,6 @@ from cases.forms import (
 )
 from cases.models import ExternalContact, Guardianship, TeamMember
 from cases.views._base import case_or_404, done, may_coordinate, post_only, viewer_of
-from consent import policy
 
 # --------------------------------------------------------------------------------------
 # Family

@@ -6,11 +6,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from access import policy
 from cases import services
 from cases.forms import ConcernForm, SharedItemForm
 from cases.models import Case, ConcernReport, SharedItem
 from cases.views._base import case_or_404, done, require_staff, viewer_of
-from consent import policy
 from consent.models import InformationCategory
 from portal.texts import editable_text
 

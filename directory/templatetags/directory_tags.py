@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from consent import policy
+from access import policy
 from directory import selectors
 
 register = template.Library()

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consent import policy
-from consent.scoping import Viewer, system_scope
+from access import policy
+from access.scoping import Viewer, system_scope
 from meetings import mail, push
 from meetings.models import Invitation, Meeting
 from meetings.recipients import agencies_without_contact, coordinator_ids, for_invitation

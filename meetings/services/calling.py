@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consent.scoping import Viewer, system_scope
+from access.scoping import Viewer, system_scope
 from meetings import mail, push
 from meetings.models import AgendaItem, Invitation, Meeting
 from meetings.recipients import agency_user_ids
@@ -440,7 +440,7 @@ def invitation_withdraw(*, viewer: Viewer, invitation: Invitation) -> Invitation
 
 
 def _answerer_may(viewer: Viewer, invitation: Invitation, case) -> bool:  # type: ignore[no-untyped-def]
-    from consent import policy
+    from access import policy
 
     if viewer.is_staff:
         if invitation.agency_id is not None:
@@ -513,7 +513,7 @@ def agenda_item_add(*, viewer: Viewer, meeting: Meeting, title: str, details: st
     case = fresh_case(meeting.case_id)
     require_visible(viewer, meeting)
     require_open_case(case)
-    from consent import policy
+    from access import policy
 
     guardian = None
     if not policy.is_coordinator_of(viewer, case):
@@ -552,7 +552,7 @@ def agenda_item_add(*, viewer: Viewer, meeting: Meeting, title: str, details: st
 
 def agenda_item_remove(*, viewer: Viewer, item: AgendaItem) -> None:
     """Remove a point: the coordinator, or the guardian who added it, before the meeting."""
-    from consent import policy
+    from access import policy
 
     with system_scope():
         item = AgendaItem.objects.select_related("meeting", "written_by_guardian").get(pk=item.pk)

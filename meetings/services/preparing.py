@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.scoping import Viewer, system_scope
 from consent.models import CategoryDefault, InformationCategory
-from consent.scoping import Viewer, system_scope
 from meetings import push
 from meetings.models import ChildVoice, Invitation, Meeting, Preparation, PreparationSection
 from meetings.recipients import agency_user_ids, coordinator_ids

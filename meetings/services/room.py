@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consent.scoping import Viewer, system_scope
+from access.scoping import Viewer, system_scope
 from meetings import push
 from meetings.models import AgendaItem, Decision, Invitation, Meeting, MinuteNote, MinutesReply
 from meetings.recipients import agency_user_ids, coordinator_ids, family_user_ids

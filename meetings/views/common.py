@@ -10,8 +10,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 
-from consent import policy
-from consent.scoping import Viewer
+from access import policy
+from access.scoping import Viewer
 from meetings.models import AgendaItem, ChildVoice, Invitation, Meeting, Preparation, PreparationSection
 from meetings.recipients import agencies_without_contact
 from meetings.selectors import own_invitation

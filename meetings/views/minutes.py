@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consent import policy
+from access import policy
 from meetings import services
 from meetings.forms import MinutesReplyForm
 from meetings.models import Meeting, MinutesReply

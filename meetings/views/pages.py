@@ -11,8 +11,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from access import policy
 from cases.models import Case, ExternalContact, Guardianship
-from consent import policy
 from consent.models import InformationCategory
 from meetings import calendar, selectors, services
 from meetings.forms import (

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consent import policy
+from access import policy
 from meetings import services
 from meetings.forms import DecisionForm, NoteForm
 from meetings.models import AgendaItem, Decision, Invitation, Meeting, MinuteNote

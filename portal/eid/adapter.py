@@ -63,8 +63,8 @@ def _normalised(raw: Any) -> str | None:
 
 def record_user_ids(number: str) -> list[int]:
     """Accounts already holding a guardian or child record with this number."""
+    from access.scoping import system_scope
     from cases.models import Child, Guardian
-    from consent.scoping import system_scope
 
     with system_scope():
         ids = set(Guardian.objects.filter(personal_number=number, user__isnull=False).values_list("user_id", flat=True))
@@ -73,8 +73,8 @@ def record_user_ids(number: str) -> list[int]:
 
 
 def has_records(number: str) -> bool:
+    from access.scoping import system_scope
     from cases.models import Child, Guardian
-    from consent.scoping import system_scope
 
     with system_scope():
         return (
@@ -84,8 +84,8 @@ def has_records(number: str) -> bool:
 
 
 def _is_staff_account(user: Any) -> bool:
+    from access.scoping import system_scope
     from agencies.models import Membership
-    from consent.scoping import system_scope
 
     if user.is_staff or user.is_superuser:
         return True

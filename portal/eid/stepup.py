@@ -20,9 +20,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.scoping import Viewer, system_scope
 from consent import services
 from consent.models import Consent, ConsentDecision
-from consent.scoping import Viewer, system_scope
 from portal.eid import oidc
 from portal.eid.conf import EidConfig, level_label
 from portal.eid.models import EidEvidence

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from portal.scale.county import County, ScaleReport
 
 

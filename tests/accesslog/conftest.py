@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from django.db import connection
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from portal import accesslog
 from portal.models import AccessLogEntry
 

@@ -14,7 +14,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from portal import accesslog, accesslog_integrity
 from portal.accesslog_chain import GENESIS, entry_hash, values_of
 from portal.models import AccessLogEntry, AuditEvent

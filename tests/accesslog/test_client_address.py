@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from portal.accesslog import client_address
 from tests.accesslog.conftest import entries_of
 

@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from access.scoping import system_scope
 from cases.models import Case, Child, Guardianship, SharedItem
 from consent.models import MaturityAssessment
-from consent.scoping import system_scope
 from tests.accesslog.conftest import entries_of, log_entry
 from tests.world import category, personal_number
 

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from portal import accesslog
 from portal.models import AccessLogEntry
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from access.scoping import system_scope
 from cases.models import Case
-from consent.scoping import system_scope
 from portal import accesslog, accesslog_integrity, retention
 from tests.accesslog.conftest import entries_of
 

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from access.scoping import system_scope
 from cases.models import Guardianship
-from consent.scoping import system_scope
 from tests.accesslog.conftest import log_entry
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from portal import accesslog_heads, accesslog_integrity
 from portal.celery import app as celery_app
 from tests.accesslog.conftest import entries_of

@@ -26,8 +26,8 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
-from consent import policy
-from consent.scoping import system_scope
+from access import policy
+from access.scoping import system_scope
 from portal.models import AccessLogEntry
 from tests.accesslog.conftest import entries_of
 

@@ -11,10 +11,10 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from access import policy
+from access.policy import NotedRead, ReadContext
+from access.scoping import SYSTEM_VIEWER, system_scope
 from cases.models import Case, Child, SharedItem
-from consent import policy
-from consent.policy import NotedRead, ReadContext
-from consent.scoping import SYSTEM_VIEWER, system_scope
 from notifications.models import Notification
 from portal import accesslog, audit
 from portal.models import AccessLogEntry
@@ -177,7 +177,7 @@ def test_notifications_and_the_log_itself_are_not_child_data(world, make_entries
 
 
 def test_system_and_anonymous_scopes_write_nothing(world):
-    from consent.scoping import ANONYMOUS_VIEWER
+    from access.scoping import ANONYMOUS_VIEWER
 
     read(SYSTEM_VIEWER, lambda: list(Case.objects.all()), request_id="sys")
     read(ANONYMOUS_VIEWER, lambda: list(Case.objects.all()), request_id="anon")

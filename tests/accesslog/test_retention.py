@@ -11,10 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from access.scoping import system_scope
 from agencies.models import Principal
 from cases.models import Case, Child, Guardian, SharedItem, TeamMember
 from consent.models import Consent
-from consent.scoping import system_scope
 from portal import accesslog_integrity, retention
 from portal.celery import app as celery_app
 from portal.models import AuditEvent

@@ -14,8 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from access.scoping import system_scope
 from cases.models import TeamMember
-from consent.scoping import system_scope
 from tests.accesslog.conftest import entries_of, log_entry
 
 pytestmark = pytest.mark.django_db

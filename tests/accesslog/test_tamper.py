@@ -22,7 +22,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from portal import accesslog_integrity
 from portal.accesslog_chain import entry_hash, values_of
 from portal.models import AccessLogEntry

@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from access.scoping import system_scope
 from agencies import services
-from consent.scoping import system_scope
 from portal.models import ApiToken
 from tests.world import family_viewer, mark_reauthenticated
 

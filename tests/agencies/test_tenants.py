@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from access.scoping import system_scope
 from agencies.models import Membership
-from consent.scoping import system_scope
 from tests.world import make_staff, mark_reauthenticated
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ unrelated family; the child's own family reaches only the family's plan."""
 import pytest
 from django.urls import URLPattern, reverse
 
+from access.scoping import scope, system_scope
 from cases import services, urls
 from cases.models import ExternalContact, TeamMember
-from consent.scoping import scope, system_scope
 from tests.world import category
 
 pytestmark = pytest.mark.django_db

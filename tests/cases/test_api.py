@@ -2,8 +2,8 @@
 
 import pytest
 
+from access.scoping import system_scope
 from cases.models import PlanAction
-from consent.scoping import system_scope
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from access import policy
+from access.scoping import system_scope
 from cases import services
 from cases.models import Case, CoordinatorAppointment
-from consent import policy
-from consent.scoping import system_scope
 from notifications.models import Notification
 from portal.models import AuditEvent
 from tests.cases.conftest import open_case

@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from access.scoping import scope, system_scope
 from cases import selectors
 from cases.models import Case, Child, Guardianship, PlanAction
 from consent.models import Consent, ConsentScope
-from consent.scoping import scope, system_scope
 from meetings.models import Meeting
 from tests.cases.conftest import page_queries
 from tests.world import category, personal_number

@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from access.scoping import scope, system_scope
 from cases import services
 from cases.models import Case, SharedItem
 from consent.models import ConsentGrant
-from consent.scoping import scope, system_scope
 from portal.models import AuditEvent
 from tests.world import category
 

@@ -8,10 +8,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from access.scoping import scope, system_scope
 from cases import services
 from cases.models import Case, ConcernReport
 from consent.models import Consent, ConsentGrant
-from consent.scoping import scope, system_scope
 from notifications.models import Notification
 from portal.models import EditableText
 
@@ -71,7 +71,7 @@ def test_recording_skips_consent_notifies_no_one_and_gives_no_access(world):
         (world.viewer(world.social_staff), 0),
         (world.guardian1_viewer, 0),
     ):
-        from consent import policy
+        from access import policy
 
         with scope(viewer):
             assert policy.visible_to(ConcernReport, viewer).count() == expected

@@ -19,11 +19,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from access.scoping import scope, system_scope
 from agencies.models import Membership
 from cases import services
 from cases.models import ConcernReport
 from consent.models import MaturityAssessment
-from consent.scoping import scope, system_scope
 from notifications.models import Notification
 from portal import accesslog_selectors, family_export
 from portal.accesslog_integrity import verify
@@ -159,7 +159,7 @@ def test_the_export_holds_no_trace_of_the_concern(world, who):
 def test_the_export_builder_leaves_out_log_entries_about_the_record(world):
     """At the source, not only in the views: `family_export.build` for the guardian."""
     record = _record(world, _reporter(world))
-    from consent.scoping import scope
+    from access.scoping import scope
 
     viewer = world.guardian1_viewer
     with scope(viewer):
@@ -181,7 +181,7 @@ def test_who_has_looked_lists_staff_reads_but_not_the_concern(world):
         html = world.client_for(user).get(reverse("accesslog:family", args=[world.child.uuid])).content.decode()
         assert "Rut Rektor" in html  # rule 11: staff reads are shown
         assert not _traces(html, record)
-    from consent.scoping import scope
+    from access.scoping import scope
 
     with scope(world.guardian1_viewer):
         page = accesslog_selectors.family_entries(world.guardian1_viewer, child_id=world.child.pk, cursor=None)

@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from access.scoping import scope, system_scope
 from agencies.models import Agency
 from cases import services
 from cases.models import Guardian, Guardianship
-from consent.scoping import scope, system_scope
 from tests.cases.conftest import page_queries, valid_pnr
 from tests.world import category, make_staff
 

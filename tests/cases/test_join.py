@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from access import policy
+from access.scoping import system_scope
 from cases import services
 from cases.models import Case, CaseJoin, Child, Guardian, TeamMember
-from consent import policy
 from consent.models import Consent, ConsentScope
-from consent.scoping import system_scope
 from notifications.models import Notification
 from tests.cases.conftest import valid_pnr
 from tests.world import World
@@ -180,9 +180,9 @@ def test_the_page_asks_and_answers(second):
 def test_the_absorbed_collaborations_consents_read_ended_after_the_join(second):
     """Rule 18 through a join: the collaboration that closes ends its consents as a
     closure does, visibly to the family and in the API; the one that continues keeps its own."""
+    from access.scoping import scope
     from cases.models import CoordinatorAppointment
     from consent import services as consent_services
-    from consent.scoping import scope
     from tests.world import category, make_staff
 
     case = second.extras["second"]

@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from access.scoping import scope, system_scope
 from cases import services
 from cases.models import LifeArea, MappingEntry
 from consent.models import CategoryDefault, Consent, InformationCategory
-from consent.scoping import scope, system_scope
 from tests.world import World, category
 
 SCHOOL_TEXT = "SKOLRAD: Alva är hemma de flesta dagar."

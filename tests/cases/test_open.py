@@ -6,9 +6,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from access.scoping import system_scope
 from cases import services
 from cases.models import Case, Child, TeamMember
-from consent.scoping import system_scope
 from portal.models import AuditEvent
 from tests.cases.conftest import open_case, valid_pnr
 

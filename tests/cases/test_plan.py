@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from access.scoping import scope, system_scope
 from cases import services
 from cases.models import Case, LifeArea, Plan, PlanAction, PlanChange
-from consent.scoping import scope, system_scope
 from notifications.models import Notification
 from portal.models import AuditEvent
 

@@ -4,9 +4,9 @@
 import pytest
 from django.urls import reverse
 
+from access.scoping import system_scope
 from cases.models import SharedItem
 from consent import services as consent_services
-from consent.scoping import system_scope
 from tests.world import category
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from access.scoping import system_scope
 from cases.models import SharedItem
-from consent.scoping import system_scope
 from tests.world import World, category
 
 

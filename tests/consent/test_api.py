@@ -3,8 +3,8 @@ fields limited by the policy, and OPTIONS revealing nothing."""
 
 import pytest
 
+from access.scoping import system_scope
 from consent.models import ConsentDecision
-from consent.scoping import system_scope
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from access.scoping import system_scope
 from cases import services as case_services
 from consent import services
 from consent.models import AccessLoss, Consent, ConsentDecision, ConsentGrant, ConsentScope, DecisionCode
-from consent.scoping import system_scope
 from notifications.models import Reminder
 from portal.models import AuditEvent
 from tests.world import family_viewer, staff_viewer

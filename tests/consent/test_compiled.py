@@ -16,8 +16,8 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from consent import compiled, policy
-from consent.scoping import ANONYMOUS_VIEWER, ScopedManager, scope, system_scope
+from access import compiled, policy
+from access.scoping import ANONYMOUS_VIEWER, ScopedManager, scope, system_scope
 from tests.meetings.conftest import ALL_CODES, at, call_meeting, name_contact
 from tests.security.matrix import ROLES, build_state
 from tests.world import World, family_viewer, staff_viewer

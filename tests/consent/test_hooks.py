@@ -10,10 +10,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from access.scoping import system_scope
 from consent import hooks, tasks
 from consent.models import AccessLoss, ConsentGrant
 from consent.rules import STOCKHOLM
-from consent.scoping import system_scope
 from meetings.models import Invitation
 from portal.celery import app as celery_app
 from portal.models import AuditEvent

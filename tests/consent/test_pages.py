@@ -5,8 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from access.scoping import system_scope
 from consent.models import Consent, ConsentDecision, DecisionCode, MaturityAssessment
-from consent.scoping import system_scope
 from portal.models import AuditEvent
 from tests.world import category
 

@@ -9,10 +9,11 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from access import policy
+from access.scoping import system_scope
 from cases.models import Case, SharedItem
-from consent import policy, services
+from consent import services
 from consent.models import Consent, ConsentDecision, ConsentScope, MaturityAssessment
-from consent.scoping import system_scope
 from tests.consent.conftest import shared_item
 from tests.world import family_viewer, staff_viewer
 

@@ -3,8 +3,8 @@ the family — not for every agency that may see basic details."""
 
 import pytest
 
+from access import policy
 from cases.models import Case, CoordinatorAppointment
-from consent import policy
 
 pytestmark = pytest.mark.django_db
 

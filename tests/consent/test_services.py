@@ -6,11 +6,12 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from access import policy
+from access.scoping import scope, system_scope
 from agencies.models import Membership
 from cases.models import SharedItem
-from consent import policy, services
+from consent import services
 from consent.models import Consent, ConsentDecision, ConsentGrant, MaturityAssessment
-from consent.scoping import scope, system_scope
 from notifications.models import Notification, Reminder
 from portal.models import AuditEvent
 from tests.consent.conftest import shared_item

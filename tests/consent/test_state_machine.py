@@ -21,11 +21,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from access import policy
+from access.scoping import system_scope
 from agencies.models import Membership
 from cases.models import Case, SharedItem
-from consent import policy, services
+from consent import services
 from consent.models import Consent
-from consent.scoping import system_scope
 from portal import viewers
 from tests.world import category, family_viewer, make_user, staff_viewer
 

@@ -12,8 +12,8 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from access.scoping import scope, system_scope
 from cases.services import plan_action_create
-from consent.scoping import scope, system_scope
 from directory import services
 from directory.models import PlanActionLink
 from portal.models import AuditEvent

@@ -12,7 +12,7 @@ from tests.e2e.conftest import check_accessibility, login_family, login_staff, n
 
 def _elsas_personal_number(server) -> str:  # type: ignore[no-untyped-def]
     code = (
-        "from consent.scoping import system_scope\n"
+        "from access.scoping import system_scope\n"
         "from cases.models import Child\n"
         "with system_scope():\n"
         "    print(Child.objects.get(first_name='Elsa', last_name='Andersson').personal_number)"

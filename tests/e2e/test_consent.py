@@ -37,12 +37,12 @@ assert CHROMIUM  # Debian's Chromium (see conftest)
 def _new_item(server: Server) -> tuple[str, str]:
     """The school shares an item about Elsa's school situation (through the cases service)."""
     out = server.shell(
-        "from consent.scoping import system_scope\n"
+        "from access.scoping import system_scope\n"
         "from cases.models import Case\n"
         "from cases import services\n"
         "from consent.models import InformationCategory\n"
         "from agencies.models import Membership\n"
-        "from consent.scoping import Viewer\n"
+        "from access.scoping import Viewer\n"
         "with system_scope():\n"
         "    case = Case.objects.get(child__first_name='Elsa')\n"
         "    m = Membership.objects.get(user__email='rektor@demo.samverkan.se')\n"
@@ -151,7 +151,7 @@ def test_coordinator_requests_records_and_reads_history(browser, server):
     """The coordinator's side: the case's consents, a new request, an oral answer with the
     named receiver, the immutable history and a maturity assessment — each page checked."""
     case_uuid = server.shell(
-        "from consent.scoping import system_scope\n"
+        "from access.scoping import system_scope\n"
         "from cases.models import Case\n"
         "with system_scope():\n"
         "    print(Case.objects.get(child__first_name='Elsa').uuid)\n"

@@ -66,7 +66,7 @@ DATA_STRINGS = """
 import json
 from django.apps import apps
 from django.db import models
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from consent.models import InformationCategory
 values = set()
 with system_scope():
@@ -167,7 +167,7 @@ class Walk:
 def _ids(server) -> dict[str, str]:  # type: ignore[no-untyped-def]
     code = (
         "import json\n"
-        "from consent.scoping import system_scope\n"
+        "from access.scoping import system_scope\n"
         "from cases.models import Case\n"
         "from meetings.models import Meeting\n"
         "with system_scope():\n"

@@ -227,7 +227,7 @@ def test_joint_meeting_from_call_to_plan(browser, server):
 CALL_AND_START = """
 from datetime import timedelta
 from django.utils import timezone
-from consent.scoping import system_scope, STAFF, Viewer
+from access.scoping import system_scope, STAFF, Viewer
 from agencies.models import Membership
 from cases.models import Case
 from meetings import services

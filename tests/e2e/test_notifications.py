@@ -89,7 +89,7 @@ def _waiting_mails(server: Server) -> list[str]:
 
 def _case_uuid(layout: Layout) -> str:
     out = layout.processes.shell(
-        "from cases.models import Case; from consent.scoping import system_scope\n"
+        "from cases.models import Case; from access.scoping import system_scope\n"
         "with system_scope(): print(Case.objects.get(child__first_name='Elsa').uuid)"
     )
     return out.strip().splitlines()[-1]

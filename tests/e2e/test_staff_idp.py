@@ -25,7 +25,7 @@ def school_idp(server) -> Iterator[SamlIdp]:
             "from agencies.idp import services\n"
             "from agencies.idp.models import AgencyIdentityProvider, StaffIdentity\n"
             "from agencies.models import Agency, Membership\n"
-            "from consent.scoping import system_scope\n"
+            "from access.scoping import system_scope\n"
             "with system_scope():\n"
             "    agency = Agency.objects.get(name='Skiftingeskolan')\n"
             "    config = AgencyIdentityProvider(agency=agency, protocol='saml', is_enabled=True,\n"
@@ -46,7 +46,7 @@ def school_idp(server) -> Iterator[SamlIdp]:
     yield idp
     server.shell(
         "from agencies.idp.models import AgencyIdentityProvider\n"
-        "from consent.scoping import system_scope\n"
+        "from access.scoping import system_scope\n"
         "with system_scope():\n"
         "    AgencyIdentityProvider.objects.filter(agency__name='Skiftingeskolan').delete()\n"
     )
@@ -98,7 +98,7 @@ def school_oidc(server: Server) -> Iterator[idp.TestIdP]:
     slug = (
         server.shell(
             "from agencies.models import Agency\n"
-            "from consent.scoping import system_scope\n"
+            "from access.scoping import system_scope\n"
             "with system_scope():\n"
             "    print('SLUG=' + Agency.objects.get(name='Skiftingeskolan').uuid.hex)\n"
         )
@@ -111,7 +111,7 @@ def school_oidc(server: Server) -> Iterator[idp.TestIdP]:
             "from agencies.idp import services\n"
             "from agencies.idp.models import AgencyIdentityProvider\n"
             "from agencies.models import Membership\n"
-            "from consent.scoping import STAFF, Viewer, system_scope\n"
+            "from access.scoping import STAFF, Viewer, system_scope\n"
             "with system_scope():\n"
             "    admin = Membership.objects.select_related('user').get(\n"
             "        agency__name='Skiftingeskolan', user__email='skoladmin@demo.samverkan.se')\n"
@@ -136,7 +136,7 @@ def school_oidc(server: Server) -> Iterator[idp.TestIdP]:
     finally:
         server.shell(
             "from agencies.idp.models import AgencyIdentityProvider, StaffIdentity\n"
-            "from consent.scoping import system_scope\n"
+            "from access.scoping import system_scope\n"
             "with system_scope():\n"
             "    StaffIdentity.objects.filter(membership__user__email='" + MENTOR + "').delete()\n"
             "    AgencyIdentityProvider.objects.filter(agency__name='Skiftingeskolan').delete()\n"
@@ -163,7 +163,7 @@ def _signed_in_users(server: Server, email: str) -> str:
         server.shell(
             "from allauth.socialaccount.models import SocialAccount\n"
             "from portal.models import User\n"
-            "from consent.scoping import system_scope\n"
+            "from access.scoping import system_scope\n"
             "with system_scope():\n"
             f"    print('RESULT=', User.objects.filter(email='{email}').count(),"
             f" list(SocialAccount.objects.filter(user__email='{email}').values_list('provider', 'uid')))\n"
@@ -202,7 +202,7 @@ def _count(server: Server, queryset: str) -> int:
         server.shell(
             "from allauth.socialaccount.models import SocialAccount\n"
             "from portal.models import User\n"
-            "from consent.scoping import system_scope\n"
+            "from access.scoping import system_scope\n"
             "with system_scope():\n"
             f"    print('RESULT=' + str({queryset}.count()))\n"
         ).split("RESULT=")[1]

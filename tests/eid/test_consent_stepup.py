@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core import mail
 from django.test import Client, override_settings
 
+from access.scoping import system_scope
 from consent.models import Consent, ConsentDecision
-from consent.scoping import system_scope
 from portal.eid import oidc
 from portal.eid.conf import config
 from portal.eid.models import EidEvidence

@@ -10,8 +10,8 @@ import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.test import Client
 
+from access.scoping import system_scope
 from cases.models import Child, Guardian
-from consent.scoping import system_scope
 from portal.models import User
 from tests.eid import idp
 from tests.world import World

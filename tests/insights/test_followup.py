@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from access.scoping import scope, system_scope
 from cases.models import PlanAction, TeamMember
-from consent.scoping import scope, system_scope
 from insights import followup, periods
 from meetings.models import Meeting
 from tests.insights.conftest import add_case, at

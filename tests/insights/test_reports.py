@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from access.scoping import scope, system_scope
 from cases.models import Case
-from consent.scoping import scope, system_scope
 from insights import periods, selectors
 from insights.models import ManagementRole
 from portal.models import AccessLogEntry

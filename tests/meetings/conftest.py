@@ -10,10 +10,10 @@ from typing import Any, TypeVar
 import pytest
 from django.utils import timezone
 
+from access.scoping import scope, system_scope
 from agencies.models import Membership
 from cases.models import TeamMember
 from consent.rules import STOCKHOLM
-from consent.scoping import scope, system_scope
 from meetings import services
 from meetings.models import Meeting
 from tests.world import World

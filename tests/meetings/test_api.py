@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from meetings import services
 from meetings.models import Invitation, Meeting
 from tests.meetings.conftest import at

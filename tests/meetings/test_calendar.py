@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from meetings import services
 from meetings.models import Invitation
 from tests.meetings.conftest import at, call_meeting

@@ -12,8 +12,8 @@ import pytest
 from django.apps import apps as django_apps
 from django.urls import reverse
 
-from consent import policy
-from consent.scoping import scope, system_scope
+from access import policy
+from access.scoping import scope, system_scope
 from meetings import services
 from meetings.forms import ChildVoiceForm
 from meetings.models import ChildVoice

@@ -12,8 +12,8 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connections
 
+from access.scoping import system_scope
 from consent.models import ConsentGrant
-from consent.scoping import system_scope
 from meetings import services
 from portal.asgi import application
 from tests.meetings.conftest import call_meeting

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from access.scoping import system_scope
 from cases.models import TeamMember
-from consent.scoping import system_scope
 from meetings import recipients, services
 from notifications.models import Notification, Reminder
 from tests.meetings.conftest import act, call_meeting, name_contact

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from access.scoping import system_scope
 from cases.models import ExternalContact
-from consent.scoping import system_scope
 from meetings import services
 from meetings.models import Invitation
 from tests.meetings.conftest import act, at, call_meeting

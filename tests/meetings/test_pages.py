@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from meetings import services
 from meetings.models import Invitation, Meeting, Preparation
 from tests.meetings.conftest import call_meeting

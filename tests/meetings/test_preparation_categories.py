@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from access.scoping import scope, system_scope
 from consent.models import InformationCategory
-from consent.scoping import scope, system_scope
 from meetings import services
 from meetings.models import Meeting, PreparationSection
 from tests.meetings.conftest import call_meeting

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from access.scoping import scope, system_scope
 from cases.models import ExternalContact, PlanAction
-from consent.scoping import scope, system_scope
 from meetings import services
 from meetings.models import (
     AgendaItem,

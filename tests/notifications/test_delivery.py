@@ -8,7 +8,7 @@ import time
 import pytest
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
-from consent.scoping import scope, system_scope
+from access.scoping import scope, system_scope
 from notifications import delivery, push, services, tasks
 from notifications import mail as notification_mail
 from notifications.models import EmailPreference, Notification

@@ -22,7 +22,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from notifications.models import Notification
 from tests.notifications.support import (
     REDIS_SERVER,
@@ -49,7 +49,7 @@ ACT = """
 import json, time
 from consent import services as cs
 from consent.models import InformationCategory
-from consent.scoping import STAFF, Viewer, system_scope
+from access.scoping import STAFF, Viewer, system_scope
 from cases.models import Case
 from notifications.services import notify
 from django.db import transaction

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
+from access.scoping import system_scope
 from agencies.models import Membership
-from consent.scoping import system_scope
 from notifications import services
 from notifications.models import Notification
 

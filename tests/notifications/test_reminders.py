@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from access.scoping import system_scope
 from cases.models import PlanAction, TeamMember
-from consent.scoping import system_scope
 from notifications import services, tasks
 from notifications.models import Notification, Reminder
 

@@ -13,8 +13,8 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from access.scoping import system_scope
 from consent import services as consent_services
-from consent.scoping import system_scope
 from notifications.models import Notification, Reminder
 from tests.meetings.conftest import act
 from tests.world import World

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from access.scoping import system_scope
 from cases.models import Case, Child
-from consent.scoping import system_scope
 from notifications import mail, services
 from notifications.models import EmailPreference, Notification
 from portal.models import AccessLogEntry

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from tests.world import World
 
 GRANT_TABLE = '"consent_consentgrant"'

@@ -36,7 +36,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from portal.middleware import MFA_OK
 from tests.perf.conftest import count, grant_queries, grow
 

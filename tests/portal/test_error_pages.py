@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 
 pytestmark = pytest.mark.django_db
 

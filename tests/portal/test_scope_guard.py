@@ -2,11 +2,11 @@
 
 import pytest
 
+from access import policy
+from access.scoping import FAMILY, STAFF, ScopeError, Viewer, scope, system_scope
 from agencies.models import Membership
 from cases.models import Case, Child, SharedItem
-from consent import policy
 from consent.models import ConsentGrant
-from consent.scoping import FAMILY, STAFF, ScopeError, Viewer, scope, system_scope
 from meetings.models import Meeting
 from notifications.models import Notification
 from tests.world import staff_viewer
@@ -71,7 +71,7 @@ def cases_seen_in_setup(world):
 
 
 def test_fixtures_run_in_the_system_scope_and_the_body_in_none(cases_seen_in_setup):
-    from consent.scoping import peek_viewer
+    from access.scoping import peek_viewer
 
     assert cases_seen_in_setup == 2
     assert peek_viewer() is None
@@ -84,7 +84,7 @@ def test_an_eager_task_runs_with_no_scope_as_in_a_worker(world):
     that forgets to enter its own scope fails here as it would in production."""
     from celery import shared_task
 
-    from consent.scoping import peek_viewer
+    from access.scoping import peek_viewer
 
     seen: list[object] = []
 

@@ -245,10 +245,10 @@ class MatrixWorld:
 def build_state(world: Any, state: str) -> MatrixWorld:
     """Create the consents of `state` through the services, the marker items, and the
     foreign case's objects for foreign-id probes."""
+    from access.scoping import system_scope
     from cases.models import SharedItem, TeamMember
     from consent import services
     from consent.models import Consent
-    from consent.scoping import system_scope
     from tests.world import category, staff_viewer
 
     mw = MatrixWorld(world=world, state=state)
@@ -321,8 +321,8 @@ def build_state(world: Any, state: str) -> MatrixWorld:
 
 def effective_grants(mw: MatrixWorld) -> dict[str, set[str]]:
     """What the database says each agency may see now (to check the model above)."""
+    from access.scoping import system_scope
     from consent.models import ConsentGrant
-    from consent.scoping import system_scope
 
     names = {
         mw.school.pk: "school",

@@ -46,7 +46,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from tests.security import matrix, write_paths
 from tests.security.conftest import WRITE_KEY
 from tests.security.routes import lookup as matrix_lookup

@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
+from access.scoping import system_scope
 from agencies.idp.models import AgencyIdentityProvider, StaffIdentity
-from consent.scoping import system_scope
 from portal.models import AuditEvent
 from tests.staffidp.saml_idp import HSA_ID
 from tests.world import mark_reauthenticated

@@ -7,8 +7,8 @@ import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.test import Client
 
+from access.scoping import system_scope
 from agencies.idp.models import StaffIdentity
-from consent.scoping import system_scope
 from portal.models import User
 from tests.staffidp.saml_idp import PASSWORD_CLASS, Tampering
 

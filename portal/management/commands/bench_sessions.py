@@ -29,7 +29,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from portal import middleware, viewers
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"

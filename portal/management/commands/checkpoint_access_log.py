@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from portal import accesslog_heads, accesslog_integrity
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from consent.scoping import system_scope
+from access.scoping import system_scope
 from portal import accesslog_integrity
 
 

@@ -63,7 +63,7 @@ def shared_item(role: str, state: str) -> bool:
 def _made(mw: Any, key: str, foreign: bool, make: Any) -> Any:
     full = f"{key}:foreign" if foreign else key
     if full not in mw.objects:
-        from consent.scoping import system_scope
+        from access.scoping import system_scope
 
         case = mw.other_case if foreign else mw.case
         author = mw.unrelated if foreign else mw.coordination

@@ -12,7 +12,7 @@ def _entry(mw, foreign):  # type: ignore[no-untyped-def]
     """A published entry kept by health services (or, foreign, by the unrelated agency)."""
     key = "directory:entry:foreign" if foreign else "directory:entry"
     if key not in mw.objects:
-        from consent.scoping import system_scope
+        from access.scoping import system_scope
         from directory.models import NeedKind, SupportEntry
 
         agency = mw.unrelated if foreign else mw.health
@@ -36,8 +36,8 @@ def _action(mw, foreign):  # type: ignore[no-untyped-def]
     """A plan action of the world's case (or, foreign, of the other family's case)."""
     key = "directory:action:foreign" if foreign else "directory:action"
     if key not in mw.objects:
+        from access.scoping import system_scope
         from cases.models import PlanAction
-        from consent.scoping import system_scope
 
         case = mw.other_case if foreign else mw.case
         with system_scope():
@@ -54,7 +54,7 @@ def _action(mw, foreign):  # type: ignore[no-untyped-def]
 def _link(mw, foreign):  # type: ignore[no-untyped-def]
     key = "directory:link:foreign" if foreign else "directory:link"
     if key not in mw.objects:
-        from consent.scoping import system_scope
+        from access.scoping import system_scope
         from directory.models import PlanActionLink, SupportEntry
 
         _action(mw, foreign)

@@ -51,8 +51,8 @@ def _meetings(mw: Any, foreign: bool) -> dict[str, Any]:
     if key not in mw.objects:
         from django.utils import timezone
 
+        from access.scoping import system_scope
         from consent.models import InformationCategory
-        from consent.scoping import system_scope
         from meetings.models import (
             AgendaItem,
             Decision,

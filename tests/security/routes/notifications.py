@@ -8,7 +8,7 @@ def _notification(mw, foreign):  # type: ignore[no-untyped-def]
     """A notification of the guardian (or, for foreign-id probes, of the other family)."""
     key = "notification:foreign" if foreign else "notification"
     if key not in mw.objects:
-        from consent.scoping import system_scope
+        from access.scoping import system_scope
         from notifications import services
 
         user = mw.other_guardian.user if foreign else mw.guardian1.user

@@ -1,7 +1,7 @@
 """The fail-closed scope every query of child data or tenant data runs in.
 
 A request, a websocket consumer, a Celery task or a management command enters a scope
-with a `Viewer`; the default manager of every scoped model then asks `consent.policy`
+with a `Viewer`; the default manager of every scoped model then asks `access.policy`
 to restrict the query to what that viewer may see. Querying a scoped model with no
 scope raises `ScopeError` instead of silently returning everything (pretix's
 django-scopes, grown for consent: the restriction is a policy, not one column).
@@ -16,13 +16,9 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 from django.db import models
-
-if TYPE_CHECKING:
-    from agencies.models import Membership
-    from portal.models import User
 
 
 class ScopeError(RuntimeError):
@@ -48,10 +44,10 @@ class Viewer:
     agency_id: int | None = None
     role: str = ""
     membership_id: int | None = None
-    user: User | None = field(default=None, compare=False, repr=False)
+    user: Any = field(default=None, compare=False, repr=False)  # the portal's User, when loaded
     # The acting membership with its agency, when the resolver has it loaded (the access
     # log takes the agency's name and the title from it instead of a query).
-    membership: Membership | None = field(default=None, compare=False, repr=False)
+    membership: Any = field(default=None, compare=False, repr=False)  # agencies' Membership
 
     def __post_init__(self) -> None:
         # The policy filters by these ids, and Django reads `user_id=None` as IS NULL: a
@@ -113,7 +109,7 @@ def current_viewer() -> Viewer:
     if viewer is None:
         raise ScopeError(
             "A scoped model was queried outside a scope. Enter one with "
-            "consent.scoping.scope(viewer) (requests do this in middleware)."
+            "access.scoping.scope(viewer) (requests do this in middleware)."
         )
     return viewer
 
@@ -132,7 +128,7 @@ class ScopedQuerySet(models.QuerySet):
         if first_time and self._result_cache and self._iterable_class is models.query.ModelIterable:
             viewer = _current.get()
             if viewer is not None and not viewer.is_system:
-                from consent import policy
+                from access import policy
 
                 policy.note_read(viewer, self.model, self._result_cache)
 
@@ -147,6 +143,6 @@ class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: igno
         queryset = super().get_queryset()
         if viewer.is_system:
             return queryset
-        from consent import policy
+        from access import policy
 
         return policy.restrict(queryset, viewer)

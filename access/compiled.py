@@ -1,7 +1,7 @@
 """Each access rule compiled to SQL once per process, with the viewer and the moment bound
 per query (issue 15, item 3).
 
-Building a rule as Django conditions (`consent.policy`) and compiling its nested EXISTS
+Building a rule as Django conditions (`access.policy`) and compiling its nested EXISTS
 subqueries cost a quarter of a collaboration page's CPU, and most of it was the same work
 on every request: the rule of a model differs between viewers of one kind only in three
 values — the agency, the user and the moment. So the first query of a model by a kind of
@@ -32,7 +32,7 @@ from django.db import connections, models
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from consent.scoping import FAMILY, STAFF, Viewer
+from access.scoping import FAMILY, STAFF, Viewer
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -113,7 +113,7 @@ def _compile_mode() -> Iterator[None]:
 
 def compile_rule(model: type[models.Model], viewer: Viewer, connection: BaseDatabaseWrapper) -> CompiledRule:
     """Build `model`'s rule for a probe viewer of `viewer`'s kind and compile it."""
-    from consent.policy import rule_q
+    from access.policy import rule_q
 
     label, kind = model._meta.label, viewer_kind(viewer)
     with _compile_mode():

@@ -17,8 +17,8 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from consent import compiled
-from consent.scoping import ANONYMOUS, FAMILY, STAFF, ScopedManager, Viewer
+from access import compiled
+from access.scoping import ANONYMOUS, FAMILY, STAFF, ScopedManager, Viewer
 
 STAFF_ROLES = ("staff", "coordinator", "admin")
 FAMILY_ROLES = ("guardian", "child")

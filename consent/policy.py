@@ -308,7 +308,7 @@ def _rule(model: type[models.Model], viewer: Viewer) -> Q:
         if viewer.is_agency_admin:
             return Q(agency_id=viewer.agency_id)
         return Q(pk__in=[])
-    if label == "portal.AccessLogEntry":
+    if label == "accesslog.AccessLogEntry":
         # Agency admins review their own agency's chain; the family sees entries about
         # their own child (a public authority's log is a public document).
         if viewer.is_agency_admin:
@@ -367,7 +367,7 @@ def get_or_404(model: type[M], viewer: Viewer, **lookup: Any) -> M:
             return model.objects.get(**lookup)  # type: ignore[attr-defined]
     except model.DoesNotExist:  # type: ignore[attr-defined]
         # Missing and forbidden answer the same 404; the log (not the viewer) learns which.
-        from portal import accesslog
+        from accesslog import writes as accesslog
 
         accesslog.note_denied(viewer, model, lookup)
         raise Http404 from None
@@ -472,7 +472,7 @@ def _describe(model: type[models.Model], obj: Any, action: str) -> NotedRead | N
         # that asked for it (a recipient reads it on its basic-category grant).
         author, category = obj.created_by_agency_id, BASIC_CATEGORY
     elif case_id is None:
-        from portal.accesslog import LINKS
+        from accesslog.writes import LINKS
 
         child_id = getattr(obj, "child_id", None)  # guardianships, maturity assessments
         if child_id is None and label not in LINKS:  # guardians, consent scopes/decisions: resolved by the log
@@ -519,7 +519,7 @@ def reading(viewer: Viewer, *, request_id: str = "", ip: str | None = None) -> I
     finally:
         _reading.reset(token)
         if context.reads and not viewer.is_system and not viewer.is_anonymous:
-            from portal import accesslog
+            from accesslog import writes as accesslog
 
             with system_scope():
                 accesslog.write_reads(context, list(context.reads.values()))

@@ -20,7 +20,7 @@ What is in it, so that every page has realistic work to do:
   reminders in a steady state (notifications), gaps (insights), support entries
   (directory);
 * the access log: hash-chained per agency and for the families, exactly as
-  `portal.accesslog.append` would have written it, so `verify_access_log` passes.
+  `accesslog.append.append` would have written it, so `verify_access_log` passes.
 
 Rows go in with COPY on PostgreSQL (`portal.scale.bulk`), inside one transaction per
 part; the full county loads in a few minutes.

@@ -3,7 +3,7 @@
 Each agency's staff read the collaborations their agency is in (views, lists, live
 rooms, their own writes, now and then a refused lookup); guardians read their own
 children's. Entries are numbered and hashed per chain exactly as
-`portal.accesslog.append` does (`portal.accesslog_chain`), oldest first, so
+`accesslog.append.append` does (`accesslog.chain`), oldest first, so
 `manage.py verify_access_log` passes and the portal appends to each chain's head.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from portal.accesslog_chain import GENESIS, HASHED_FIELDS, entry_hash
-from portal.models import AccessLogEntry
+from accesslog.chain import GENESIS, HASHED_FIELDS, entry_hash
+from accesslog.models import AccessLogEntry
 from portal.scale.bulk import copy_rows
 from portal.scale.county import CaseFacts, County
 

@@ -11,11 +11,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accesslog.models import AccessLogEntry
 from cases.models import Case
 from consent.scoping import scope, system_scope
 from insights import periods, selectors
 from insights.models import ManagementRole
-from portal.models import AccessLogEntry
 from tests.insights.conftest import add_gaps
 from tests.world import staff_viewer
 

@@ -12,13 +12,13 @@ import pytest
 from django.apps import apps as django_apps
 from django.urls import reverse
 
+from accesslog.models import AccessLogEntry
 from consent import policy
 from consent.scoping import scope, system_scope
 from meetings import services
 from meetings.forms import ChildVoiceForm
 from meetings.models import ChildVoice
 from notifications.models import Notification
-from portal.models import AccessLogEntry
 from tests.meetings.conftest import act
 from tests.world import make_staff
 

@@ -9,11 +9,11 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from accesslog.models import AccessLogEntry
 from cases.models import Case, Child
 from consent.scoping import system_scope
 from notifications import mail, services
 from notifications.models import EmailPreference, Notification
-from portal.models import AccessLogEntry
 from tests.world import personal_number
 
 

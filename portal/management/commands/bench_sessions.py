@@ -107,11 +107,11 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps({"targets": targets, "queries": queries, "personas": facts}))
 
     def _personas(self) -> dict[str, Any]:
+        from accesslog.models import AccessLogEntry
         from agencies.models import Agency, Membership
         from cases.models import Case, Guardianship, TeamMember
         from consent.models import ConsentGrant
         from meetings.models import Meeting
-        from portal.models import AccessLogEntry
 
         now = timezone.now()
         busiest = (

@@ -8,14 +8,14 @@
   entries removed from the end of a chain are found too.
 
 * Each checkpoint also signs the heads and publishes them outside the database
-  (`portal.accesslog_heads`); the walk checks every published head too, so a chain cut
+  (`accesslog.heads`); the walk checks every published head too, so a chain cut
   short or rewritten together with its checkpoint events is found.
 * A retention anchor carries the last entry it removed: it must hash to the anchor's
   hash and be past the legal five years, so an anchor written by hand to excuse removing
   younger entries is found, and a published head it covers must be that old too.
 
 Anchors and checkpoints are audit events, append-only like the log; the application's
-database role can only add to them (`portal.db_roles`).
+database role can only add to them (`accesslog.db_roles`).
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ from typing import Any
 from django.db.models import Max
 from django.utils import timezone
 
-from portal import accesslog_heads
-from portal.accesslog_chain import GENESIS, HASHED_FIELDS, entry_hash
-from portal.accesslog_heads import Head
-from portal.models import AccessLogEntry, AuditEvent
+from accesslog import heads as signed_heads
+from accesslog.chain import GENESIS, HASHED_FIELDS, entry_hash
+from accesslog.heads import Head
+from accesslog.models import AccessLogEntry
+from portal.models import AuditEvent
 
 RETAINED = "accesslog.retained"
 CHECKPOINT = "accesslog.checkpoint"
@@ -151,7 +152,7 @@ def verify_chain(chain: str, published: list[Head] | None = None) -> ChainReport
         if head.seq > expected_seq - 1:
             continue
         # Covered by the anchor: retention may have removed it only past five years.
-        young = accesslog_heads.entry_time(head) >= now - LEGAL_MINIMUM
+        young = signed_heads.entry_time(head) >= now - LEGAL_MINIMUM
         if young or (head.seq == expected_seq - 1 and head.hash != prev):
             report.problem = (
                 f"the head published in {head.source} (seq {head.seq}) is gone, "
@@ -217,7 +218,7 @@ PUBLISHED = "(published heads)"
 def verify(only: str | None = None) -> list[ChainReport]:
     """A report per chain; with published heads, a first report on the heads themselves
     when a line does not verify."""
-    published, problems = accesslog_heads.read()
+    published, problems = signed_heads.read()
     by_chain: dict[str, list[Head]] = {}
     for head in published:
         by_chain.setdefault(head.chain, []).append(head)
@@ -260,7 +261,7 @@ def checkpoint() -> int:
     ).values_list("chain", "seq", "hash", "at"):
         if moved.get(c) == s:
             hashes[c], times[c] = (s, h), at
-    accesslog_heads.publish(
+    signed_heads.publish(
         [(c, s, h, times[c]) for c, (s, h) in sorted(hashes.items())],
         now=timezone.now(),
     )
@@ -268,7 +269,7 @@ def checkpoint() -> int:
         AuditEvent.objects.bulk_create(
             [
                 AuditEvent(
-                    action=CHECKPOINT, object_type="portal.AccessLogEntry", data={"chain": c, "seq": s, "hash": h}
+                    action=CHECKPOINT, object_type=AccessLogEntry._meta.label, data={"chain": c, "seq": s, "hash": h}
                 )
                 for c, (s, h) in sorted(hashes.items())
             ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal import accesslog_views as views
+from accesslog import views
 
 app_name = "accesslog"
 urlpatterns = [

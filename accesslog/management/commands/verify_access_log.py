@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accesslog import integrity
 from consent.scoping import system_scope
-from portal import accesslog_integrity
 
 
 class Command(BaseCommand):
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with system_scope():
-            reports = accesslog_integrity.verify(options.get("chain"))
+            reports = integrity.verify(options.get("chain"))
         if not reports:
             self.stdout.write("The access log is empty.")
             return

@@ -9,8 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accesslog import heads, integrity
 from consent.scoping import system_scope
-from portal import accesslog_heads, accesslog_integrity
 
 
 class Command(BaseCommand):
@@ -28,9 +28,9 @@ class Command(BaseCommand):
             path = Path(settings.ACCESS_LOG_SIGNING_KEY)
             if path.exists():
                 raise CommandError(f"{path} exists; a signing key is never overwritten.")
-            accesslog_heads.generate_key(path)
+            heads.generate_key(path)
             self.stdout.write(f"New signing key in {path} (public half in {path}.pub): pin the public key.")
         with system_scope():
-            count = accesslog_integrity.checkpoint()
+            count = integrity.checkpoint()
         where = settings.ACCESS_LOG_HEADS_DIR or "nowhere (ACCESS_LOG_HEADS_DIR is not set)"
         self.stdout.write(f"Checkpointed {count} chains; heads published to {where}.")

@@ -28,11 +28,11 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from accesslog.models import AccessLogEntry
+from accesslog.selectors import ROLE_WORDS, STOCKHOLM, role_words, thing_words
+from accesslog.words import field_words, model_words
 from consent import policy
 from consent.scoping import ScopedManager, Viewer
-from portal.accesslog_selectors import ROLE_WORDS, STOCKHOLM, role_words, thing_words
-from portal.accesslog_words import field_words, model_words
-from portal.models import AccessLogEntry
 
 # Never exported: internal keys and hashes.
 ALWAYS_EXCLUDED = {"id", "password", "token_hash", "key_hash", "prev_hash", "hash"}
@@ -297,10 +297,10 @@ def build(viewer: Viewer, child: Any) -> FamilyExport:
     }
     child_row = next((r for r in loaded.get(type(child), []) if r.pk == child.pk), child)
     log, log_days = access_log(viewer, child.pk)
-    from portal import accesslog
+    from accesslog import writes
 
-    accesslog.write_export(
-        viewer=viewer, child_ids=[child.pk], object_type="portal.AccessLogEntry", count_by_child={child.pk: len(log)}
+    writes.write_export(
+        viewer=viewer, child_ids=[child.pk], object_type=AccessLogEntry._meta.label, count_by_child={child.pk: len(log)}
     )
     return FamilyExport(
         generated_at=timezone.localtime(timezone.now(), STOCKHOLM),
@@ -334,7 +334,7 @@ class LogDay:
 def access_log(viewer: Viewer, child_id: int) -> tuple[list[dict[str, Any]], list[LogDay]]:
     """Every entry about the child: staff's reads and writes, and the viewer's own —
     not what other family members looked at. Itemised (JSON) and by day and person."""
-    from portal.accesslog_selectors import person_words
+    from accesslog.selectors import person_words
 
     rows = (
         AccessLogEntry.objects.filter(child_id=child_id)
@@ -410,7 +410,7 @@ def render_html(export: FamilyExport, *, for_pdf: bool = False) -> str:
         access_log_days=export.access_log_days,
     )
     return render_to_string(
-        "portal/accesslog/export_document.html", {"export": readable, "notes": notes(), "for_pdf": for_pdf}
+        "accesslog/export_document.html", {"export": readable, "notes": notes(), "for_pdf": for_pdf}
     )
 
 
@@ -418,6 +418,6 @@ def render_pdf(export: FamilyExport) -> bytes:
     from django.contrib.staticfiles import finders
     from weasyprint import CSS, HTML
 
-    stylesheet = finders.find("portal/accesslog-export.css")
+    stylesheet = finders.find("accesslog/export.css")
     html = render_html(export, for_pdf=True)
     return HTML(string=html).write_pdf(stylesheets=[CSS(filename=stylesheet)] if stylesheet else None)

@@ -36,9 +36,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accesslog.models import LABELS, AccessLogEntry
+from accesslog.words import model_words
 from consent.scoping import Viewer, system_scope
-from portal.accesslog_words import model_words
-from portal.models import AccessLogEntry
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PAGE_SIZE = 50
@@ -131,7 +131,7 @@ def _verbs() -> dict[str, str]:
 
 def thing_words(object_type: str, count: int = 1) -> str:
     """'samverkan', '3 insatser i planen' — the model's own Swedish names."""
-    if object_type == "portal.AccessLogEntry":
+    if object_type in LABELS:  # the log itself, under its label of today or of before
         return _("loggen över vem som tittat")
     try:
         model = apps.get_model(object_type)
@@ -229,7 +229,7 @@ def family_children(viewer: Viewer) -> list[Any]:
 def family_entries(viewer: Viewer, *, child_id: int, cursor: Cursor | None, size: int = PAGE_SIZE) -> Page:
     """Who at the agencies has looked at this child's information: newest first, without
     the family's own reads and without refused attempts."""
-    # "family" and "family:<child id>" (portal.accesslog.family_chain).
+    # "family" and "family:<child id>" (accesslog.basis.family_chain).
     queryset = AccessLogEntry.objects.filter(child_id=child_id, outcome=AccessLogEntry.Outcome.ALLOWED).exclude(
         chain__startswith="family"
     )

@@ -1,4 +1,4 @@
-"""`manage.py create_db_roles`: the PostgreSQL owner and application roles (portal.db_roles).
+"""`manage.py create_db_roles`: the PostgreSQL owner and application roles (accesslog.db_roles).
 
 Run once per database with a superuser's DATABASE_URL (on a new or an existing database):
 creates both login roles if missing (passwords from DB_OWNER_PASSWORD / DB_APP_PASSWORD),
@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from psycopg import sql
 
-from portal import db_roles
+from accesslog import db_roles
 
 
 class Command(BaseCommand):

@@ -20,11 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from accesslog import family_export, selectors, writes
+from accesslog.models import AccessLogEntry
 from consent import policy
 from consent.scoping import Viewer, scope
-from portal import accesslog, family_export
-from portal import accesslog_selectors as selectors
-from portal.models import AccessLogEntry
 
 PERSONAL_NUMBER_HELP = gettext_lazy("Hela personnumret, ÅÅÅÅMMDD-NNNN. Visar bara er egen verksamhets logg.")
 
@@ -95,7 +94,7 @@ def family_index(request: HttpRequest) -> HttpResponse:
     children = selectors.family_children(viewer)
     if len(children) == 1:
         return redirect("accesslog:family", child_uuid=children[0].uuid)
-    return render(request, "portal/accesslog/family_index.html", {"children": children})
+    return render(request, "accesslog/family_index.html", {"children": children})
 
 
 @page
@@ -111,7 +110,7 @@ def family_child(request: HttpRequest, child_uuid: str) -> HttpResponse:
         can_export = False
     return render(
         request,
-        "portal/accesslog/family.html",
+        "accesslog/family.html",
         {
             "child": child,
             "can_export": can_export,
@@ -128,7 +127,7 @@ def export_index(request: HttpRequest) -> HttpResponse:
     children = selectors.family_children(viewer)
     if len(children) == 1:
         return redirect("accesslog:export", child_uuid=children[0].uuid)
-    return render(request, "portal/accesslog/export_index.html", {"children": children})
+    return render(request, "accesslog/export_index.html", {"children": children})
 
 
 def _export_for(request: HttpRequest, child_uuid: str) -> family_export.FamilyExport:
@@ -149,7 +148,7 @@ def export_page(request: HttpRequest, child_uuid: str) -> HttpResponse:
         family_export.check_allowed(viewer, child)
     except family_export.ExportNotAllowed:
         raise Http404 from None
-    return render(request, "portal/accesslog/export.html", {"child": child})
+    return render(request, "accesslog/export.html", {"child": child})
 
 
 def _filename(export: family_export.FamilyExport, extension: str) -> str:
@@ -280,7 +279,7 @@ def review(request: HttpRequest) -> HttpResponse:
     query.pop("fore", None)
     return render(
         request,
-        "portal/accesslog/review.html",
+        "accesslog/review.html",
         {
             "form": form,
             "rows": rows,
@@ -341,8 +340,8 @@ def review_csv(request: HttpRequest) -> HttpResponseBase:
         .annotate(n=Count("pk"))
         .values_list("child_id", "n")
     )
-    accesslog.write_export(
-        viewer=viewer, child_ids=list(counts), object_type="portal.AccessLogEntry", count_by_child=counts
+    writes.write_export(
+        viewer=viewer, child_ids=list(counts), object_type=AccessLogEntry._meta.label, count_by_child=counts
     )
 
     def rows() -> Iterator[str]:

@@ -67,7 +67,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy portal accesslog agencies cases consent meetings notifications insights directory
+	$(BIN)/mypy portal accesslog benchdata agencies cases consent meetings notifications insights directory
 
 bench: $(STAMP) compilemessages
 	@bin/bench

@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "insights",
     "directory",
     "agencies.idp",
+    # Not a product app: the benchmark's data set and sessions (seed_scale, bench_sessions).
+    "benchdata",
 ]
 
 MIDDLEWARE = [

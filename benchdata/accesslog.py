@@ -16,8 +16,8 @@ from django.db import connection, transaction
 
 from accesslog.chain import GENESIS, HASHED_FIELDS, entry_hash
 from accesslog.models import AccessLogEntry
-from portal.scale.bulk import copy_rows
-from portal.scale.county import CaseFacts, County
+from benchdata.bulk import copy_rows
+from benchdata.county import CaseFacts, County
 
 PER_CHILD = 33
 FAMILY_SHARE = 0.12

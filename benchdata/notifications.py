@@ -1,4 +1,4 @@
-"""County-scale notifications and reminders for `manage.py seed_scale` (see portal/scale).
+"""County-scale notifications and reminders for `manage.py seed_scale` (see benchdata/seed.py).
 
 A steady state, as if the portal had been running: what the services would have written
 for the meetings, consents and plan actions (older rows read, all pushed and e-mailed),
@@ -14,12 +14,12 @@ from typing import Any
 
 from django.urls import reverse
 
+from benchdata.bulk import insert
+from benchdata.county import County
 from consent import rules
 from meetings.models import Invitation, Meeting
 from meetings.services.base import reminder_prefix
 from notifications.models import Notification, Reminder
-from portal.scale.bulk import insert
-from portal.scale.county import County
 
 
 def seed(county: County) -> dict[str, int]:

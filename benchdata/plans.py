@@ -7,10 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from agencies.models import Agency
+from benchdata.bulk import insert
+from benchdata.county import County
 from cases.models import ExternalContact, FamilyMember, MappingEntry, Plan, PlanAction, PlanChange, PlanGoal, SharedItem
 from consent.models import CategoryDefault, InformationCategory
-from portal.scale.bulk import insert
-from portal.scale.county import County
 
 # --------------------------------------------------------------------------------------
 # Mapping, plan, shared items, the family's own members, external contacts

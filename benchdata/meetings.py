@@ -1,4 +1,4 @@
-"""County-scale meetings for `manage.py seed_scale` (see portal/scale).
+"""County-scale meetings for `manage.py seed_scale` (see benchdata/seed.py).
 
 Per collaboration: one or two meetings held (minutes, decisions, preparations, the
 family's answers to the minutes), and for most open ones a meeting coming up with
@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from benchdata.bulk import insert
+from benchdata.county import CaseFacts, County
 from consent.models import CategoryDefault, InformationCategory
 from meetings.models import (
     AgendaItem,
@@ -25,8 +27,6 @@ from meetings.models import (
     Preparation,
     PreparationSection,
 )
-from portal.scale.bulk import insert
-from portal.scale.county import CaseFacts, County
 
 AGENDA = ["Hur har det gått sedan sist?", "Skolan", "Hälsa och mående", "Fritiden", "Vad gör vi nu?"]
 ANSWERS = (

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from portal.scale import seed_scale
+from benchdata.seed import seed_scale
 
 
 class Command(BaseCommand):

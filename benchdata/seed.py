@@ -15,14 +15,13 @@ What is in it, so that every page has realistic work to do:
   the derived `ConsentGrant` rows computed with the same pure rules (`consent.rules`)
   and the same steps as `consent.services.grants_rebuild`;
 * mapping, the joint plan with goals, actions and their change history, shared items;
-* from the other apps (`<app>/scale.py` `seed(county)`): meetings past and future with
-  invitations, agendas, preparations and minutes (meetings), notifications and
-  reminders in a steady state (notifications), gaps (insights), support entries
-  (directory);
+* meetings past and future with invitations, agendas, preparations and minutes
+  (`benchdata.meetings`), notifications and reminders in a steady state
+  (`benchdata.notifications`);
 * the access log: hash-chained per agency and for the families, exactly as
   `accesslog.append.append` would have written it, so `verify_access_log` passes.
 
-Rows go in with COPY on PostgreSQL (`portal.scale.bulk`), inside one transaction per
+Rows go in with COPY on PostgreSQL (`benchdata.bulk`), inside one transaction per
 part; the full county loads in a few minutes.
 """
 
@@ -33,25 +32,21 @@ from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
 
+from benchdata.county import County, ScaleReport
 from consent.scoping import system_scope
-from portal.scale.county import County, ScaleReport
 
 
 def _extra_seeders() -> Iterable[tuple[str, Callable[[County], dict[str, int]]]]:
-    """Other apps add their county-scale rows in `<app>/scale.py` `seed(county)`."""
-    from importlib import import_module
+    """The other apps' county-scale rows: `seed(county)` of each part."""
+    from benchdata import meetings, notifications
 
-    for name in ("meetings", "notifications", "insights", "directory"):
-        try:
-            module = import_module(f"{name}.scale")
-        except ModuleNotFoundError:
-            continue
-        yield name, module.seed
+    yield "meetings", meetings.seed
+    yield "notifications", notifications.seed
 
 
 def seed_scale(children: int, *, seed: int = 2026, log: Callable[[str], None] = print) -> ScaleReport:
     """Create the data set. Deterministic for a given (children, seed)."""
-    from portal.scale import accesslog, core
+    from benchdata import accesslog, core
 
     started = time.monotonic()
     county = County.start(children=children, seed=seed, log=log)
@@ -79,6 +74,3 @@ def seed_scale(children: int, *, seed: int = 2026, log: Callable[[str], None] = 
             cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
         log(f"vacuum and analyze: {time.monotonic() - part:.0f} s")
     return ScaleReport(children=children, counts=county.counts, seconds=time.monotonic() - started)
-
-
-__all__ = ["County", "ScaleReport", "seed_scale"]

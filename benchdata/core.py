@@ -9,6 +9,9 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 
 from agencies.models import Agency, Membership, Principal
+from benchdata import plans
+from benchdata.bulk import insert
+from benchdata.county import BENCH_PASSWORD, TOTP_SECRET, CaseFacts, County
 from cases.models import (
     Case,
     Child,
@@ -27,9 +30,6 @@ from consent.models import (
     MaturityAssessment,
 )
 from portal.models import AuditEvent, User
-from portal.scale import plans
-from portal.scale.bulk import insert
-from portal.scale.county import BENCH_PASSWORD, TOTP_SECRET, CaseFacts, County
 
 MUNICIPALITIES = [
     ("Eskilstuna", "0484"),

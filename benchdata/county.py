@@ -70,7 +70,7 @@ class County:
     consents: dict[int, list[tuple[int, Any, Any, int, date]]] = field(default_factory=dict)
     # Plan actions: (id, uuid, case id, responsible agency id, due date, status).
     actions: list[tuple[int, Any, int, int | None, date, str]] = field(default_factory=list)
-    # Filled by meetings/scale.py for notifications/scale.py: (meeting, [invitations]) with
+    # Filled by benchdata/meetings.py for benchdata/notifications.py: (meeting, [invitations]) with
     # plain attributes (id, uuid, case_id, starts_at, status, preparation_due_at, sequence;
     # invitations: id, uuid, agency_id, guardian_id, for_child, answer, withdrawn_at).
     meetings: list[tuple[Any, list[Any]]] = field(default_factory=list)

@@ -1,7 +1,7 @@
 """Access-log appends per second with 16 concurrent writers (issue 16, item 3).
 
 Each writer process plays families opening their children's pages: it appends 3 entries
-for one of `--children` children through `portal.accesslog.append` (the real code path:
+for one of `--children` children through `accesslog.append.append` (the real code path:
 the entries get their chain from `_entry`, the chain's lock, head, hashes and one INSERT),
 one transaction per page, for `--seconds`. With one chain for every family (`--one-chain`,
 the layout before) all writers queue behind one lock, held until commit; with a chain per
@@ -52,10 +52,11 @@ def writer(
     from django.db import transaction
 
     from access.scoping import system_scope
-    from portal import accesslog
+    from accesslog import basis, writes
+    from accesslog.append import append
 
     rng = random.Random(seed)
-    actor = accesslog.Actor(
+    actor = basis.Actor(
         user_id=seed, name="Bench Förälder", agency_id=None, agency_name="", role="guardian", title="", chain="family"
     )
     latencies: list[float] = []
@@ -70,7 +71,7 @@ def writer(
         while time.time() < end:
             child = rng.randrange(1, children + 1)
             rows = [
-                accesslog._entry(
+                writes.new_entry(
                     actor,
                     context_request_id=f"bench-{seed}",
                     ip="198.51.100.4",
@@ -85,10 +86,10 @@ def writer(
             ]
             if one_chain:  # the layout before issue 16: every family in one chain
                 for row in rows:
-                    row.chain = accesslog.FAMILY_CHAIN
+                    row.chain = basis.FAMILY_CHAIN
             began = time.perf_counter()
             with transaction.atomic():
-                accesslog.append(rows)
+                append(rows)
                 if hold:  # the rest of the transaction the append is part of (a service's write)
                     time.sleep(hold)
             latencies.append(time.perf_counter() - began)

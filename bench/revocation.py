@@ -73,7 +73,7 @@ from consent import services
 from consent.models import Consent, ConsentDecision, ConsentGrant
 from access.scoping import FAMILY, STAFF, Viewer, scope, system_scope
 from meetings.models import Invitation, Meeting
-from portal.management.commands.bench_sessions import _session
+from benchdata.management.commands.bench_sessions import _session
 
 N = {count}
 

@@ -35,10 +35,10 @@ def _resolve(user: Any, session: Any) -> Viewer:
 def _open_meeting(viewer: Viewer, meeting_uuid: str, consumer_scope: dict[str, Any]) -> tuple[int, int] | None:
     """(meeting id, case id) if the viewer may follow the meeting; logged as a live read
     with the client's address and a websocket request id."""
+    from accesslog import writes
     from meetings.models import Meeting
-    from portal import accesslog
 
-    with accesslog.live_reading(viewer, consumer_scope):
+    with writes.live_reading(viewer, consumer_scope):
         meeting = Meeting.objects.filter(uuid=meeting_uuid).exclude(status=Meeting.Status.CANCELLED).first()
     if meeting is None:
         return None

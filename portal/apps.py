@@ -11,9 +11,7 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from portal import access  # api_schema registers the OpenAPI auth extension
-
-        access.register_rules()
+        from portal import api_schema  # noqa: F401  (registers the OpenAPI auth extension)
 
         if settings.DEBUG and os.environ.get("DJANGO_TECHNICAL_404", "").lower() not in {"1", "true", "yes"}:
             _friendly_not_found_in_debug()

@@ -36,7 +36,7 @@ def record(
         object_id=object_id,
         data=data or {},
     )
-    from portal import accesslog
+    from accesslog import writes
 
-    accesslog.record_write(viewer=viewer, action=action, obj=obj, case_id=case_id)
+    writes.record_write(viewer=viewer, action=action, obj=obj, case_id=case_id)
     return event

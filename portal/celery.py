@@ -24,6 +24,6 @@ app.conf.beat_schedule = {
     "retry-access-losses": {"task": "consent.tasks.retry_access_losses", "schedule": 60.0},
     "expire-consents": {"task": "consent.tasks.record_expired_consents", "schedule": crontab(minute=5)},
     "apply-retention": {"task": "portal.tasks.apply_retention", "schedule": crontab(hour=3, minute=15)},
-    # Bounds what a truncation of the log's tail can hide: see portal/accesslog_heads.py.
+    # Bounds what a truncation of the log's tail can hide: see accesslog/heads.py.
     "checkpoint-access-log": {"task": "portal.tasks.checkpoint_access_log", "schedule": 300.0},
 }

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from access.scoping import ANONYMOUS_VIEWER
 
-NAV_APPS = ["cases", "meetings", "consent", "portal.accesslog_nav", "agencies", "insights", "directory"]
+NAV_APPS = ["cases", "meetings", "consent", "accesslog", "agencies", "insights", "directory"]
 
 
 def _nav(viewer: Any) -> list[tuple[str, Any]]:

@@ -28,7 +28,7 @@ FAMILY_ROLE = "portal_family_role"
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    from portal.accesslog import client_address
+    from accesslog.client import client_address
 
     return client_address(request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR"))
 

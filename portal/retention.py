@@ -7,7 +7,7 @@ Scheduled daily (`portal.tasks.apply_retention`). Two kinds of data:
   guardians when no other collaboration needs them;
 * access-log entries older than the principal's `access_log_retention_days` (at least
   five years; the database refuses younger ones). On PostgreSQL through the one database
-  function the application's role may call (`portal.db_roles`). Only the oldest part of each chain is
+  function the application's role may call (`accesslog.db_roles`). Only the oldest part of each chain is
   removed, and the hash of the last removed entry becomes the chain's anchor, so
   `verify_access_log` still checks the rest end to end.
 
@@ -26,9 +26,9 @@ from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from access.scoping import system_scope
+from accesslog.integrity import RETAINED, anchor_proof
+from accesslog.models import AccessLogEntry
 from portal import audit
-from portal.accesslog_integrity import RETAINED, anchor_proof
-from portal.models import AccessLogEntry
 
 logger = logging.getLogger(__name__)
 

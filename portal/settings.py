@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "access",
     "portal",
     "portal.eid",
+    "accesslog",
     "agencies",
     "consent",
     "cases",
@@ -104,6 +105,8 @@ INSTALLED_APPS = [
     "insights",
     "directory",
     "agencies.idp",
+    # Not a product app: the benchmark's data set and sessions (seed_scale, bench_sessions).
+    "benchdata",
 ]
 
 MIDDLEWARE = [
@@ -165,7 +168,7 @@ else:
         }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# PostgreSQL roles (portal/db_roles.py, README "Database roles"): DATABASE_URL is the
+# PostgreSQL roles (accesslog/db_roles.py, README "Database roles"): DATABASE_URL is the
 # application's role, which owns nothing; `manage.py migrate` connects with
 # DATABASE_OWNER_URL (same database, the owner role) and then grants the application role.
 DATABASE_OWNER: dict[str, object] | None = None
@@ -391,7 +394,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Portal -----------------------------------------------------------------------------
-# The access log's signed heads (portal/accesslog_heads.py): published every 5 minutes to
+# The access log's signed heads (accesslog/heads.py): published every 5 minutes to
 # ACCESS_LOG_HEADS_DIR (outside the database; make it append-only or ship it elsewhere),
 # signed with the Ed25519 key in ACCESS_LOG_SIGNING_KEY, which only the process running
 # the checkpoint task may read (deploy/Procfile `signer`, queue ACCESS_LOG_QUEUE).

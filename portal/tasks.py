@@ -1,4 +1,5 @@
-"""Scheduled work of the portal itself: retention and access-log checkpoints.
+"""Scheduled work of the portal itself: retention (the access log's checkpoints are in
+`accesslog.tasks`).
 
 Thin and idempotent: each task enters the system scope through the function it calls.
 """
@@ -15,14 +16,3 @@ def apply_retention() -> dict[str, object]:
 
     result = retention.run()
     return {"cases": len(result.cases), "log_entries": sum(result.log_entries.values())}
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def checkpoint_access_log() -> int:
-    """Every 5 minutes: record each moved access-log chain's head and publish it signed
-    outside the database, so removals at the end are found."""
-    from access.scoping import system_scope
-    from portal import accesslog_integrity
-
-    with system_scope():
-        return accesslog_integrity.checkpoint()

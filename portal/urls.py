@@ -37,7 +37,7 @@ urlpatterns = [
     path("samtycke/", include("consent.urls")),
     path("moten/", include("meetings.urls")),
     path("notiser/", include("notifications.urls")),
-    path("logg/", include("portal.accesslog_urls")),
+    path("logg/", include("accesslog.urls")),
     path("forbattring/", include("insights.urls")),
     path("stodkatalog/", include("directory.urls")),
     path("api/v1/", include(api_urls)),

@@ -40,9 +40,9 @@ def case_or_404(request: HttpRequest, case_uuid: Any, *, staff_only: bool = True
     try:
         return selectors.case_get_queryset().get(uuid=case_uuid)
     except Case.DoesNotExist:
-        from portal import accesslog
+        from accesslog import writes
 
-        accesslog.note_denied(viewer, Case, {"uuid": case_uuid})
+        writes.note_denied(viewer, Case, {"uuid": case_uuid})
         raise Http404 from None
     except (ValueError, ValidationError):
         raise Http404 from None

@@ -5,7 +5,7 @@ from django.db import migrations
 
 
 def chain_existing(apps, schema_editor):
-    from portal.accesslog_chain import GENESIS, entry_hash, values_of
+    from accesslog.chain import GENESIS, entry_hash, values_of
 
     AccessLogEntry = apps.get_model("portal", "AccessLogEntry")
     chains = AccessLogEntry.objects.filter(seq=0).values_list("chain", flat=True).distinct()

@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 
 from access.scoping import system_scope
-from portal import accesslog
-from portal.models import AccessLogEntry
+from accesslog.append import append
+from accesslog.models import AccessLogEntry
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +54,7 @@ def make_entries(db: None) -> Callable[..., list[AccessLogEntry]]:
             for i in range(n)
         ]
         with system_scope():
-            accesslog.append(rows, keep_time=at is not None)
+            append(rows, keep_time=at is not None)
         return rows
 
     return make
@@ -75,7 +75,7 @@ def log_entry(**fields: object) -> AccessLogEntry:
         defaults["chain"] = f"agency:{agency_id}" if agency_id else "family"
     entry = AccessLogEntry(**defaults)  # type: ignore[arg-type]
     with system_scope():
-        accesslog.append([entry], keep_time="at" in fields)
+        append([entry], keep_time="at" in fields)
     return entry
 
 
@@ -87,10 +87,10 @@ def db_roles(db: None) -> dict[str, str | None]:
     """The database roles of the tamper table, by part: the role to `SET ROLE` to, or
     None for the test connection's own (a superuser).
 
-    The production layout of `portal.db_roles`, made inside the test's transaction (so
+    The production layout of `accesslog.db_roles`, made inside the test's transaction (so
     rolled back with it): both roles, the owner owning everything, the application role
     granted as `migrate` grants it."""
-    from portal import db_roles as roles
+    from accesslog import db_roles as roles
 
     with connection.cursor() as cursor:
         roles.create_roles(cursor, owner=TEST_OWNER, app=TEST_APP)
@@ -108,7 +108,7 @@ def published_heads(settings, tmp_path):
     settings.ACCESS_LOG_HEADS_DIR = str(tmp_path / "heads")
     settings.ACCESS_LOG_SIGNING_KEY = str(tmp_path / "signer" / "key.pem")
     settings.ACCESS_LOG_PUBLIC_KEY = ""
-    from portal.accesslog_heads import generate_key
+    from accesslog.heads import generate_key
 
     generate_key(tmp_path / "signer" / "key.pem")
     return tmp_path / "heads"

@@ -15,9 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from access.scoping import system_scope
-from portal import accesslog, accesslog_integrity
-from portal.accesslog_chain import GENESIS, entry_hash, values_of
-from portal.models import AccessLogEntry, AuditEvent
+from accesslog import integrity
+from accesslog.append import append
+from accesslog.chain import GENESIS, entry_hash, values_of
+from accesslog.models import AccessLogEntry
+from portal.models import AuditEvent
 from tests.accesslog.conftest import entries_of
 from tests.world import make_staff
 
@@ -105,8 +107,8 @@ def test_verify_reports_a_removed_entry(make_entries):
 def test_verify_reports_a_rewritten_chain_against_its_checkpoint(make_entries):
     make_entries("agency:1", 4)
     with system_scope():
-        assert accesslog_integrity.checkpoint() == 1
-        assert accesslog_integrity.checkpoint() == 0  # idempotent until the head moves
+        assert integrity.checkpoint() == 1
+        assert integrity.checkpoint() == 0  # idempotent until the head moves
     # Rewrite entry 2 and re-hash everything after it: the chain is consistent again,
     # but no longer matches the head recorded at the checkpoint.
     rows = entries_of("agency:1")
@@ -129,7 +131,7 @@ def test_verify_reports_a_rewritten_chain_against_its_checkpoint(make_entries):
 def test_verify_reports_entries_removed_from_the_end(make_entries):
     make_entries("agency:1", 4)
     with system_scope():
-        accesslog_integrity.checkpoint()
+        integrity.checkpoint()
     last = entries_of("agency:1")[-1]
     tamper("DELETE FROM portal_accesslogentry WHERE id = %s", [last.pk])
     code, out = verify_output("--chain", "agency:1")
@@ -146,7 +148,7 @@ def test_append_costs_the_same_number_of_queries_for_1_or_many_entries(make_entr
             for i in range(n)
         ]
         with CaptureQueriesContext(connection) as queries, system_scope():
-            accesslog.append(rows)
+            append(rows)
         return len(queries)
 
     # SQLite inserts at most 999 parameters per statement (~40 entries); PostgreSQL any number.
@@ -220,7 +222,7 @@ def test_concurrent_appends_never_fork_a_chain():
             barrier.wait()
             for i in range(15):
                 with system_scope():
-                    accesslog.append(
+                    append(
                         [
                             AccessLogEntry(
                                 chain="agency:7",

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from access.scoping import system_scope
-from portal.accesslog import client_address
+from accesslog.client import client_address
 from tests.accesslog.conftest import entries_of
 
 pytestmark = pytest.mark.django_db
@@ -58,13 +58,13 @@ def test_client_address_counts_hops_from_the_right(settings):
 
 
 def test_live_reads_take_the_address_the_same_way(world, settings):
+    from accesslog import writes
     from cases.models import Case
-    from portal import accesslog
 
     settings.TRUSTED_PROXY_COUNT = 1
     scope = {"client": ("127.0.0.1", 5000), "headers": [(b"x-forwarded-for", CLIENT.encode())]}
     with system_scope():
         viewer = world.viewer(world.school_staff)
-    with accesslog.live_reading(viewer, scope):
+    with writes.live_reading(viewer, scope):
         assert list(Case.objects.all())
     assert {entry.ip for entry in entries_of(action="live")} == {CLIENT}

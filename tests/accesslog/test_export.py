@@ -102,7 +102,7 @@ def test_the_export_is_logged_in_the_familys_chains(world):
     entries = entries_of(None, chain__startswith="family:", request_id=response["X-Request-ID"])
     assert entries and {e.action for e in entries} == {"export"}
     assert {e.actor_id for e in entries} == {world.guardian1.user_id}
-    assert ("portal.AccessLogEntry", world.child.pk) in {(e.object_type, e.child_id) for e in entries}
+    assert ("accesslog.AccessLogEntry", world.child.pk) in {(e.object_type, e.child_id) for e in entries}
     assert ("cases.Case", world.child.pk) in {(e.object_type, e.child_id) for e in entries}
 
 

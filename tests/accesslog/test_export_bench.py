@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access.scoping import system_scope
-from portal import accesslog
-from portal.models import AccessLogEntry
+from accesslog.append import append
+from accesslog.models import AccessLogEntry
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db]
 BUDGET_SECONDS = 60.0
@@ -40,7 +40,7 @@ def test_demo_family_export_is_ready_within_a_minute():
         )
         agency_id, actor_id = staff[0]
         now = timezone.now()
-        accesslog.append(
+        append(
             [
                 AccessLogEntry(
                     chain=f"agency:{agency_id}",

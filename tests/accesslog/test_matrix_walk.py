@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from access import policy
 from access.scoping import system_scope
-from portal.models import AccessLogEntry
+from accesslog.models import LABELS, AccessLogEntry
 from tests.accesslog.conftest import entries_of
 
 matrix = pytest.importorskip("tests.security.matrix")
@@ -149,13 +149,13 @@ def _problems(mw, cell: Cell) -> list[str]:
             if key in seen:
                 found.append(f"{where}: {e.object_type} {e.object_id} logged twice")
             seen.add(key)
-            # The families' reads: one chain per child (portal.accesslog.family_chain).
+            # The families' reads: one chain per child (accesslog.basis.family_chain).
             expected_chain = chain if agency is not None else f"{FAMILY}:{e.child_id}"
             if (e.actor_id, e.chain, e.outcome) != (user_id, expected_chain, "allowed"):
                 found.append(f"{where}: entry as {e.actor_id}/{e.chain}/{e.outcome}")
             if e.basis == "none":
                 found.append(f"{where}: {e.object_type} {e.object_id} read with no basis")
-            if not e.object_id or e.object_type == "portal.AccessLogEntry":
+            if not e.object_id or e.object_type in LABELS:
                 continue
             obj = _object(e)
             if obj is None:
@@ -236,7 +236,7 @@ def test_every_allowed_read_writes_exactly_the_expected_entries(db, monkeypatch)
     Routes that read no child data for anyone in the first state (sign-in pages, static
     texts) and whose answers do not depend on consent are walked in that state only.
     """
-    from portal import family_export
+    from accesslog import family_export
     from tests.world import build_world
 
     # The PDF is the JSON export's reads rendered by WeasyPrint: same entries, 3 s less.

@@ -14,10 +14,11 @@ from django.urls import reverse
 from access import policy
 from access.policy import NotedRead, ReadContext
 from access.scoping import SYSTEM_VIEWER, system_scope
+from accesslog import basis, writes
+from accesslog.models import AccessLogEntry
 from cases.models import Case, Child, SharedItem
 from notifications.models import Notification
-from portal import accesslog, audit
-from portal.models import AccessLogEntry
+from portal import audit
 from tests.accesslog.conftest import entries_of
 from tests.world import category, personal_number
 
@@ -129,7 +130,7 @@ def test_export_and_live_reads_are_marked(world):
     viewer = world.viewer(world.school_staff)
     exported = read(viewer, lambda: list(SharedItem.objects.all()), request_id="exp", action="export")
     assert [e.action for e in exported] == ["export"]
-    with accesslog.live_reading(viewer, {"client": ("192.0.2.7", 5555)}) as context:
+    with writes.live_reading(viewer, {"client": ("192.0.2.7", 5555)}) as context:
         list(SharedItem.objects.all())
     live = entries_of(request_id=context.request_id)
     assert context.request_id.startswith("ws-")
@@ -148,7 +149,7 @@ def test_rows_tied_to_the_child_through_another_row_are_resolved(world):
     ]
     context = ReadContext(viewer=world.coordinator_viewer, request_id="linked")
     with system_scope():
-        accesslog.write_reads(context, reads)
+        writes.write_reads(context, reads)
     entries = entries_of(request_id="linked")
     assert sorted((e.object_type, e.child_id, e.basis) for e in entries) == [
         ("cases.Guardian", world.child.pk, "coordinator"),
@@ -231,15 +232,15 @@ def test_writes_are_logged_by_audit_record_in_the_same_transaction(world):
     ],
 )
 def test_audit_actions_map_to_log_actions(audit_action, log_action):
-    assert accesslog.action_for(audit_action) == log_action
+    assert writes.action_for(audit_action) == log_action
 
 
 def test_a_refused_lookup_of_an_existing_row_is_logged_as_denied(world):
     viewer = world.viewer(world.unrelated_staff)
     with policy.reading(viewer, request_id="denied"):
-        accesslog.note_denied(viewer, Case, {"uuid": world.case.uuid})
-        accesslog.note_denied(viewer, Case, {"uuid": "00000000-0000-0000-0000-000000000000"})
-        accesslog.note_denied(viewer, Case, {"uuid": "not-a-uuid"})
+        writes.note_denied(viewer, Case, {"uuid": world.case.uuid})
+        writes.note_denied(viewer, Case, {"uuid": "00000000-0000-0000-0000-000000000000"})
+        writes.note_denied(viewer, Case, {"uuid": "not-a-uuid"})
     entries = entries_of(request_id="denied")
     assert [(e.object_type, e.child_id, e.outcome, e.basis) for e in entries] == [
         ("cases.Case", world.child.pk, "denied", "none")
@@ -275,7 +276,7 @@ def test_writing_the_log_costs_the_same_queries_for_one_or_many_rows(world):
         with system_scope():
             before = AccessLogEntry.objects.count()
             with CaptureQueriesContext(connection) as queries:
-                accesslog.write_reads(ReadContext(viewer=viewer, request_id=f"cost-{len(objects)}"), reads)
+                writes.write_reads(ReadContext(viewer=viewer, request_id=f"cost-{len(objects)}"), reads)
             return len(queries), AccessLogEntry.objects.count() - before
 
     cost(rows[:1])  # the chain's first append also looks for a retention anchor
@@ -343,8 +344,8 @@ def test_the_actor_comes_from_the_resolved_membership_without_a_query(world):
     viewer = viewers.resolve(world.health_staff.user, None).viewer
     assert viewer.membership is not None and viewer.membership.pk == viewer.membership_id
     with CaptureQueriesContext(connection) as queries:
-        from_request = accesslog._actor(viewer)
+        from_request = basis.actor_for(viewer)
     assert len(queries) == 0
-    read = accesslog._actor(replace(viewer, membership=None))
+    read = basis.actor_for(replace(viewer, membership=None))
     assert from_request == read
     assert read.agency_name == world.health.name and read.title == world.health_staff.title

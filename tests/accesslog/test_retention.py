@@ -12,10 +12,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from access.scoping import system_scope
+from accesslog import integrity
 from agencies.models import Principal
 from cases.models import Case, Child, Guardian, SharedItem, TeamMember
 from consent.models import Consent
-from portal import accesslog_integrity, retention
+from portal import retention
 from portal.celery import app as celery_app
 from portal.models import AuditEvent
 from portal.tasks import apply_retention
@@ -56,7 +57,7 @@ def test_closed_collaborations_past_retention_are_removed_with_everything_in_the
     assert summary.data["cases"] == [world.case.pk]
     # The log about the child stays (it has its own retention) and still verifies.
     assert entries_of(child_id=world.child.pk)
-    assert all(r.ok for r in accesslog_integrity.verify())
+    assert all(r.ok for r in integrity.verify())
 
 
 def test_each_principal_sets_its_own_period(world):
@@ -88,7 +89,7 @@ def test_log_entries_past_retention_are_removed_and_the_chain_still_verifies(wor
     # New entries continue the chain after the retained part.
     make_entries(chain, 1)
     assert [e.seq for e in entries_of(chain)] == [4, 5, 6]
-    assert all(r.ok for r in accesslog_integrity.verify())
+    assert all(r.ok for r in integrity.verify())
     # A second run the same day removes nothing more.
     assert retention.run().log_entries == {}
 
@@ -98,11 +99,11 @@ def test_a_chain_removed_entirely_goes_on_from_its_anchor(world, make_entries):
     make_entries(chain, 2, at=timezone.now() - 7 * YEAR)
     assert retention.run().log_entries == {chain: 2}
     assert entries_of(chain) == []
-    report = accesslog_integrity.verify(chain)[0]
+    report = integrity.verify(chain)[0]
     assert report.ok and report.head_seq == 2
     make_entries(chain, 1)
     assert [e.seq for e in entries_of(chain)] == [3]
-    assert all(r.ok for r in accesslog_integrity.verify())
+    assert all(r.ok for r in integrity.verify())
 
 
 def test_removing_entries_outside_retention_is_found_by_verify(world, make_entries):
@@ -115,7 +116,7 @@ def test_removing_entries_outside_retention_is_found_by_verify(world, make_entri
 
     first = entries_of(chain)[0]
     tamper("DELETE FROM portal_accesslogentry WHERE id = %s", [first.pk])
-    report = accesslog_integrity.verify(chain)[0]
+    report = integrity.verify(chain)[0]
     assert not report.ok and "entries missing before seq 5 (expected seq 4)" in report.problem
 
 

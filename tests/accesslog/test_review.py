@@ -236,8 +236,8 @@ def test_csv_export_is_complete_logged_and_names_no_child(world):
     exports = entries_of(f"agency:{world.health.pk}", action="export")
     assert sorted((e.child_id, e.count, e.object_type, e.actor_id) for e in exports) == sorted(
         [
-            (world.child.pk, 1, "portal.AccessLogEntry", world.health_admin.user_id),
-            (world.other_child.pk, 1, "portal.AccessLogEntry", world.health_admin.user_id),
+            (world.child.pk, 1, "accesslog.AccessLogEntry", world.health_admin.user_id),
+            (world.other_child.pk, 1, "accesslog.AccessLogEntry", world.health_admin.user_id),
         ]
     )
     # The family sees that the log about their child was exported.
@@ -273,7 +273,8 @@ def test_review_pages_are_keyset_paged_at_a_fixed_cost(world):
 def test_the_django_admin_shows_the_log_read_only(world):
     from django.contrib.admin.sites import site
 
-    from portal.models import AccessLogEntry, AuditEvent
+    from accesslog.models import AccessLogEntry
+    from portal.models import AuditEvent
 
     model_admin = site._registry[AccessLogEntry]
     assert site._registry[AuditEvent]

@@ -23,9 +23,9 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from access.scoping import system_scope
-from portal import accesslog_integrity
-from portal.accesslog_chain import entry_hash, values_of
-from portal.models import AccessLogEntry
+from accesslog import integrity
+from accesslog.chain import entry_hash, values_of
+from accesslog.models import AccessLogEntry
 from tests.accesslog.conftest import entries_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -51,7 +51,7 @@ def _ids(entries: list[AccessLogEntry]) -> list[int]:
 def _delete_checkpoints(cursor, chain: str) -> None:
     cursor.execute(
         "DELETE FROM portal_auditevent WHERE action = %s AND data->>'chain' = %s",
-        [accesslog_integrity.CHECKPOINT, chain],
+        [integrity.CHECKPOINT, chain],
     )
 
 
@@ -113,7 +113,7 @@ def forge_retention_anchor(cursor, log: Log) -> None:
     cursor.execute(
         "INSERT INTO portal_auditevent (at, action, object_type, object_id, data) "
         "VALUES (now(), %s, '', '', jsonb_build_object('chain', %s, 'up_to_seq', 4, 'hash', %s::text))",
-        [accesslog_integrity.RETAINED, YOUNG, log.young[3].hash],
+        [integrity.RETAINED, YOUNG, log.young[3].hash],
     )
     cursor.execute("DELETE FROM portal_accesslogentry WHERE id = ANY(%s)", [_ids(log.young[:4])])
 
@@ -182,8 +182,8 @@ def log(make_entries, db_roles, published_heads) -> Log:
     make_entries(YOUNG, 3)
     make_entries(OLD, 4, at=six_years_ago)
     with system_scope():
-        assert accesslog_integrity.checkpoint() == 2
-        assert all(report.ok for report in accesslog_integrity.verify())
+        assert integrity.checkpoint() == 2
+        assert all(report.ok for report in integrity.verify())
     return Log(young=entries_of(YOUNG), old=entries_of(OLD))
 
 
@@ -215,7 +215,7 @@ def outcome(role: str, tampering: Callable, log: Log, as_role) -> str:
         cursor.execute("RESET ROLE")
         cursor.execute("SET LOCAL session_replication_role = DEFAULT")
     with system_scope():
-        reports = accesslog_integrity.verify()
+        reports = integrity.verify()
     return UNDETECTED if all(report.ok for report in reports) else DETECTED
 
 
@@ -241,9 +241,9 @@ def test_retention_runs_as_the_application_role_and_removes_only_what_is_due(mak
         assert retention.trim_chain(YOUNG, 1, timezone.now()) == 0
     assert [e.seq for e in entries_of(YOUNG)] == [4, 5, 6]
     with system_scope():
-        anchor = AuditEvent.objects.get(action=accesslog_integrity.RETAINED)
+        anchor = AuditEvent.objects.get(action=integrity.RETAINED)
         assert anchor.data["up_to_seq"] == 3 and anchor.data["hash"] == old[-1].hash
-        assert all(report.ok for report in accesslog_integrity.verify())
+        assert all(report.ok for report in integrity.verify())
     # The function is the application role's only way to delete from the log.
     with (
         pytest.raises(DatabaseError, match="permission denied"),
@@ -255,7 +255,7 @@ def test_retention_runs_as_the_application_role_and_removes_only_what_is_due(mak
 
 
 def test_the_layout_check_names_what_a_role_may_do_that_it_should_not(db_roles):
-    from portal import db_roles as roles
+    from accesslog import db_roles as roles
 
     with connection.cursor() as cursor:
         assert roles.problems(cursor, app=db_roles["app"]) == []

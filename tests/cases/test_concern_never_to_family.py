@@ -20,14 +20,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access.scoping import scope, system_scope
+from accesslog import family_export
+from accesslog import selectors as accesslog_selectors
+from accesslog.integrity import verify
+from accesslog.models import AccessLogEntry
 from agencies.models import Membership
 from cases import services
 from cases.models import ConcernReport
 from consent.models import MaturityAssessment
 from notifications.models import Notification
-from portal import accesslog_selectors, family_export
-from portal.accesslog_integrity import verify
-from portal.models import AccessLogEntry
 from tests.security import matrix
 from tests.security.routes import lookup, table
 from tests.security.test_access_matrix import _url

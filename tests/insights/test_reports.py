@@ -12,10 +12,10 @@ from django.test import Client
 from django.urls import reverse
 
 from access.scoping import scope, system_scope
+from accesslog.models import AccessLogEntry
 from cases.models import Case
 from insights import periods, selectors
 from insights.models import ManagementRole
-from portal.models import AccessLogEntry
 from tests.insights.conftest import add_gaps
 from tests.world import staff_viewer
 

@@ -14,11 +14,11 @@ from django.urls import reverse
 
 from access import policy
 from access.scoping import scope, system_scope
+from accesslog.models import AccessLogEntry
 from meetings import services
 from meetings.forms import ChildVoiceForm
 from meetings.models import ChildVoice
 from notifications.models import Notification
-from portal.models import AccessLogEntry
 from tests.meetings.conftest import act
 from tests.world import make_staff
 

@@ -230,7 +230,7 @@ def test_room_minutes_print_and_pdf(consented, meeting):
 
 
 def test_live_reads_are_in_the_access_log(consented, meeting):
-    from portal.models import AccessLogEntry
+    from accesslog.models import AccessLogEntry
 
     consented.client_for(consented.health_staff).get(reverse("meetings:room_part", args=[meeting.uuid, "agenda"]))
     with system_scope():

@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 
 from access.scoping import system_scope
+from accesslog.models import AccessLogEntry
 from cases.models import Case, Child
 from notifications import mail, services
 from notifications.models import EmailPreference, Notification
-from portal.models import AccessLogEntry
 from tests.world import personal_number
 
 

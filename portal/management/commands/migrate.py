@@ -1,7 +1,7 @@
 """`manage.py migrate`, as the owner role when `DATABASE_OWNER_URL` is set.
 
 The application connects with `DATABASE_URL` as a role that owns nothing
-(`portal.db_roles`); migrations need the owner. With `DATABASE_OWNER_URL` set, this
+(`accesslog.db_roles`); migrations need the owner. With `DATABASE_OWNER_URL` set, this
 command connects the default database as the owner for its whole run (so data
 migrations, which write through the default alias, run as the owner too) and afterwards
 grants the application role its privileges. Without it, it is Django's migrate.
@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.management.commands.migrate import Command as DjangoMigrate
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from portal import db_roles
+from accesslog import db_roles
 
 
 class Command(DjangoMigrate):

@@ -1,0 +1,151 @@
+"""The facts an access-log entry states besides what was read: who read it (the actor,
+the acting agency, role and title), on what basis (own data; the coordinator role; the
+consent id and version; the family), and which chain the entry joins. One query per
+kind of fact, whatever the number of rows read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils import timezone
+
+from access.scoping import Viewer
+from accesslog.models import AccessLogEntry
+
+BASIC_CATEGORY = "basic"
+FAMILY_CHAIN = "family"
+
+
+def chain_for(viewer: Viewer) -> str:
+    return f"agency:{viewer.agency_id}" if viewer.is_staff and viewer.agency_id else FAMILY_CHAIN
+
+
+def family_chain(child_id: int | None) -> str:
+    """The families' reads go to one chain per child ("family:<child id>"): every family
+    page in a region appended under one lock when all families shared "family" (issue 16,
+    bench/accesslog_append.py). Entries about no child stay in "family"."""
+    return f"{FAMILY_CHAIN}:{child_id}" if child_id is not None else FAMILY_CHAIN
+
+
+def is_family_chain(chain: str) -> bool:
+    return chain == FAMILY_CHAIN or chain.startswith(FAMILY_CHAIN + ":")
+
+
+# --------------------------------------------------------------------------------------
+# Facts the basis depends on (one query each, whatever the number of rows)
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFact:
+    case_id: int
+    child_id: int
+    owner_agency_id: int
+    coordinator_agency_id: int | None
+    is_open: bool
+
+
+def case_facts(case_ids: set[int], child_ids: set[int]) -> dict[int, CaseFact]:
+    from cases.models import Case
+
+    if not case_ids and not child_ids:
+        return {}
+    rows = Case._base_manager.filter(models.Q(pk__in=case_ids) | models.Q(child_id__in=child_ids)).values_list(
+        "pk", "child_id", "owner_agency_id", "coordinator_agency_id", "status"
+    )
+    return {
+        pk: CaseFact(pk, child_id, owner, coordinator, status == "open")
+        for pk, child_id, owner, coordinator, status in rows
+    }
+
+
+def grant_basis(agency_id: int | None, case_ids: set[int]) -> dict[tuple[int, str], tuple[int, int]]:
+    """(case id, category key) -> (consent id, consent version) of an effective grant."""
+    from consent.models import ConsentGrant
+
+    if agency_id is None or not case_ids:
+        return {}
+    now = timezone.now()
+    result: dict[tuple[int, str], tuple[int, int]] = {}
+    rows = ConsentGrant._base_manager.filter(
+        agency_id=agency_id, case_id__in=case_ids, starts_at__lte=now, ends_at__gt=now
+    ).values_list("case_id", "category_id", "category__code", "consent_id", "consent__version")
+    for case_id, category_id, code, consent_id, version in rows:
+        result[(case_id, code)] = (consent_id, version)
+        result[(case_id, f"id:{category_id}")] = (consent_id, version)
+    return result
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    name: str
+    agency_id: int | None
+    agency_name: str
+    role: str
+    title: str
+    chain: str
+
+
+def actor_for(viewer: Viewer) -> Actor:
+    name = viewer.user.full_name if viewer.user is not None else ""
+    agency_name = title = ""
+    membership = viewer.membership
+    if viewer.is_staff and membership is not None and membership.pk == viewer.membership_id:
+        agency_name, title = membership.agency.name, membership.title
+    elif viewer.is_staff and viewer.membership_id is not None:
+        from agencies.models import Membership
+
+        row = (
+            Membership._base_manager.filter(pk=viewer.membership_id)
+            .values_list("agency__name", "title", "user__full_name")
+            .first()
+        )
+        if row is not None:
+            agency_name, title, name = row[0], row[1], name or row[2]
+    elif viewer.is_staff and viewer.agency_id is not None:
+        from agencies.models import Agency
+
+        agency_name = Agency.objects.filter(pk=viewer.agency_id).values_list("name", flat=True).first() or ""
+    if not name and viewer.user_id is not None:
+        from portal.models import User
+
+        name = User.objects.filter(pk=viewer.user_id).values_list("full_name", flat=True).first() or ""
+    return Actor(viewer.user_id, name, viewer.agency_id, agency_name, viewer.role, title, chain_for(viewer))
+
+
+def basis_for(
+    viewer: Viewer,
+    *,
+    author_agency_id: int | None,
+    category: str | None,
+    facts: list[CaseFact],
+    grants: dict[tuple[int, str], tuple[int, int]],
+    object_type: str,
+) -> tuple[str, int | None, int | None]:
+    """The basis of a staff member's (or the family's) access: own, coordinator, consent."""
+    Basis = AccessLogEntry.Basis
+    if viewer.is_family:
+        return Basis.FAMILY, None, None
+    agency = viewer.agency_id
+    if author_agency_id is not None and author_agency_id == agency:
+        return Basis.OWN, None, None
+    case_level = object_type in {"cases.Case", "cases.Child"} or author_agency_id is None
+    if case_level and any(f.owner_agency_id == agency for f in facts):
+        return Basis.OWN, None, None
+    if case_level and any(f.coordinator_agency_id == agency for f in facts):
+        return Basis.COORDINATOR, None, None
+    key = category or BASIC_CATEGORY
+    for fact in facts:
+        grant = grants.get((fact.case_id, key))
+        if grant is not None:
+            return Basis.CONSENT, grant[0], grant[1]
+    # Rows about the collaboration written by another agency (a consent the coordinator
+    # asked for) that the opener's and the coordinating agency see by their role.
+    if any(f.owner_agency_id == agency for f in facts):
+        return Basis.OWN, None, None
+    if any(f.coordinator_agency_id == agency for f in facts):
+        return Basis.COORDINATOR, None, None
+    return Basis.NONE, None, None

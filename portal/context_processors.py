@@ -47,9 +47,16 @@ def partial(request: HttpRequest) -> HttpRequest:
     return request
 
 
+# Pages drawn outside the portal's frame (base.html), which has the bell: the admin, the
+# browsable API and the API docs.
+FRAMELESS_PATHS = ("/admin/", "/api/")
+
+
 def _bell(request: HttpRequest, viewer: Any, mfa_pending: bool) -> Any:
     # base.html shows the bell to the family and to staff past their second factor.
-    if getattr(request, PARTIAL, False) or not (viewer.is_family or viewer.is_staff and not mfa_pending):
+    if not (viewer.is_family or (viewer.is_staff and not mfa_pending)):
+        return None
+    if getattr(request, PARTIAL, False) or request.path_info.startswith(FRAMELESS_PATHS):
         return None
     from notifications.selectors import bell_state
 

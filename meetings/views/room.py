@@ -18,7 +18,6 @@ from meetings import services
 from meetings.forms import DecisionForm, NoteForm
 from meetings.models import AgendaItem, Decision, Invitation, Meeting, MinuteNote
 from meetings.services.room import responsible_agencies
-from portal.context_processors import partial
 from meetings.views.common import (
     agenda_of,
     get_meeting,
@@ -28,6 +27,7 @@ from meetings.views.common import (
     signed_in,
     viewer_of,
 )
+from portal.context_processors import partial
 
 PARTS = {
     "agenda": "meetings/room/_agenda.html",

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from consent.scoping import system_scope
@@ -122,3 +124,24 @@ def test_the_page_starts_no_query_while_its_template_renders(grown, name):
     assert response.status_code == 200, (name, response.status_code)
     assert not guard, guard.report()
     assert "<main" in response.content.decode()  # the whole page rendered
+
+
+def test_fragments_start_no_query_while_rendering_and_skip_the_frames_bell(grown):
+    """The bell's own refresh reads the bell once; a live part of the meeting room (no
+    page frame) does not read it at all."""
+    from meetings.models import Meeting
+
+    with system_scope():
+        meeting = Meeting.objects.filter(case=grown.case).order_by("pk").first()
+    client = grown.client_for(grown.coordinator)
+    client.get(reverse("portal:home"))
+    bell_table = 'FROM "notifications_notification"'
+    for url, bell_reads in [
+        (reverse("notifications:bell"), 1),
+        (reverse("meetings:room_part", args=[meeting.uuid, "agenda"]), 0),
+        (reverse("portal:home"), 1),
+    ]:
+        with no_template_queries() as guard, CaptureQueriesContext(connection) as ctx:
+            response = client.get(url, headers={"HX-Request": "true"})
+        assert response.status_code == 200 and not guard, (url, guard.report())
+        assert sum(bell_table in q["sql"] for q in ctx.captured_queries) == bell_reads, url

@@ -26,9 +26,8 @@ LIST = "{% for p in principals %}{{ p.name }};{% endfor %}"
 
 def test_a_lazy_queryset_in_the_context_fails_naming_the_template_and_the_sql(world):
     template = Engine.get_default().from_string(LIST)
-    with system_scope(), no_template_queries() as guard:
-        with pytest.raises(TemplateQueryError) as caught:
-            template.render(Context({"principals": _principals()}))
+    with system_scope(), no_template_queries() as guard, pytest.raises(TemplateQueryError) as caught:
+        template.render(Context({"principals": _principals()}))
     message = str(caught.value)
     assert message.startswith("query while rendering <string template>: SELECT")
     assert '"agencies_principal"' in message
@@ -51,9 +50,12 @@ def test_an_included_template_is_named_with_the_page_that_includes_it(world, set
     settings.TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [tmp_path]}]
     from django.template.loader import get_template
 
-    with system_scope(), no_template_queries():
-        with pytest.raises(TemplateQueryError, match=r"^query while rendering page\.html > panel\.html: SELECT COUNT"):
-            get_template("page.html").render({"principals": _principals()})
+    with (
+        system_scope(),
+        no_template_queries(),
+        pytest.raises(TemplateQueryError, match=r"^query while rendering page\.html > panel\.html: SELECT COUNT"),
+    ):
+        get_template("page.html").render({"principals": _principals()})
 
 
 def test_a_query_whose_error_the_template_swallows_is_still_recorded(world):
@@ -118,7 +120,9 @@ def test_a_page_that_queries_while_rendering_fails_through_the_test_client(world
         return {"insights_access": {"management": Principal.objects.all(), "record": False}}
 
     monkeypatch.setattr("insights.panels.home_staff", lazy_panel)
-    with no_template_queries() as guard:
-        with pytest.raises(TemplateQueryError, match=r"portal/home_staff\.html > .*insights/_home_staff\.html"):
-            client.get("/")
+    with (
+        no_template_queries() as guard,
+        pytest.raises(TemplateQueryError, match=r"portal/home_staff\.html > .*insights/_home_staff\.html"),
+    ):
+        client.get("/")
     assert len(guard.violations) == 1

@@ -35,7 +35,7 @@ def home_family(viewer: Viewer) -> dict[str, Any]:
     return {"meetings_home": _home(viewer)}
 
 
-def case_detail(viewer: Viewer, *, case: Any) -> dict[str, Any]:
+def case_detail(viewer: Viewer, *, case: Any, **_: Any) -> dict[str, Any]:
     """Upcoming and past meetings of one collaboration, and whether the viewer may call one."""
     upcoming, past = selectors.case_meetings(case)
     return {

@@ -129,7 +129,8 @@ def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
         "level_form": LevelForm(initial={"level": case.level}),
         "contact_form": ContactForm(),
         "is_owner_agency": viewer.agency_id == case.owner_agency_id,
-        **panels("case_detail", viewer, case=case),
+        # The consent cards name the guardians with custody: from the rows read above.
+        **panels("case_detail", viewer, case=case, guardianships=guardianships),
     }
     return render(request, "cases/case_detail.html", context)
 

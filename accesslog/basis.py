@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils import timezone
 
+from access.policy import in_force
 from access.scoping import Viewer
 from accesslog.models import AccessLogEntry
 
@@ -69,9 +70,9 @@ def grant_basis(agency_id: int | None, case_ids: set[int]) -> dict[tuple[int, st
         return {}
     now = timezone.now()
     result: dict[tuple[int, str], tuple[int, int]] = {}
-    rows = ConsentGrant._base_manager.filter(
-        agency_id=agency_id, case_id__in=case_ids, starts_at__lte=now, ends_at__gt=now
-    ).values_list("case_id", "category_id", "category__code", "consent_id", "consent__version")
+    rows = ConsentGrant._base_manager.filter(in_force(now), agency_id=agency_id, case_id__in=case_ids).values_list(
+        "case_id", "category_id", "category__code", "consent_id", "consent__version"
+    )
     for case_id, category_id, code, consent_id, version in rows:
         result[(case_id, code)] = (consent_id, version)
         result[(case_id, f"id:{category_id}")] = (consent_id, version)

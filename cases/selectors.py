@@ -278,7 +278,7 @@ def guardianships(case: Case) -> list[Guardianship]:
     return list(
         Guardianship.objects.filter(child_id=case.child_id)
         .select_related("guardian")
-        .order_by("-has_custody", "guardian__first_name")
+        .order_by("-has_custody", "guardian__first_name", "id")
     )
 
 

@@ -68,6 +68,9 @@ class RequestForm(forms.Form):
         categories = self.fields["categories"]
         assert isinstance(categories, forms.ModelMultipleChoiceField)
         categories.queryset = InformationCategory.objects.filter(is_active=True)
+        # Read the choices now, in the view: the field's own iterator would query the
+        # categories again while the form renders. Validation still goes by the queryset.
+        categories.choices = [(c.pk, categories.label_from_instance(c)) for c in categories.queryset]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -152,12 +152,19 @@ def _bands_for(cases: Iterable[Any]) -> dict[int, list[rules.Band]]:
 
 
 def build_cards(
-    viewer: Viewer, consents: list[Consent], *, for_family: bool, own_grants: set[int] | None = None
+    viewer: Viewer,
+    consents: list[Consent],
+    *,
+    for_family: bool,
+    own_grants: set[int] | None = None,
+    guardianships: list[Any] | None = None,
 ) -> list[ConsentCard]:
     """Cards for consent versions (with `case__child`, `case__owner_agency__principal`
     selected). A fixed number of queries whatever the number of consents. `own_grants`:
     the ids of consents that let the staff viewer's agency in now, when the caller has
-    them already (see `active_grants`)."""
+    them already (see `active_grants`). `guardianships`: every guardianship of the
+    consents' children with `guardian` selected, ordered by the guardian's first name
+    and id, when the caller has read them already (the collaboration page has)."""
     from cases.models import Guardianship
 
     if not consents:
@@ -186,12 +193,15 @@ def build_cards(
         decisions.setdefault(decision.consent_id, {})[key] = decision
     cases = {c.case_id: c.case for c in consents}
     guardians: dict[int, list[Any]] = {}
-    for ship in (
-        Guardianship.objects.filter(child_id__in={c.child_id for c in cases.values()}, has_custody=True)
-        .select_related("guardian")
-        .order_by("guardian__first_name", "id")
-    ):
-        guardians.setdefault(ship.child_id, []).append(ship.guardian)
+    if guardianships is None:
+        guardianships = list(
+            Guardianship.objects.filter(child_id__in={c.child_id for c in cases.values()}, has_custody=True)
+            .select_related("guardian")
+            .order_by("guardian__first_name", "id")
+        )
+    for ship in guardianships:
+        if ship.has_custody:
+            guardians.setdefault(ship.child_id, []).append(ship.guardian)
     newest = set(
         Consent.objects.filter(newest_versions_q(), series__in={c.series for c in consents}).values_list(
             "pk", flat=True
@@ -350,10 +360,13 @@ def waiting_for_me(viewer: Viewer) -> list[ConsentCard]:
     return [card for card in family_cards(viewer) if card.waiting_for_you]
 
 
-def case_cards(viewer: Viewer, case: Any, *, own_grants: set[int] | None = None) -> list[ConsentCard]:
-    """Versions in force of the case's consents the staff viewer may see."""
+def case_cards(
+    viewer: Viewer, case: Any, *, own_grants: set[int] | None = None, guardianships: list[Any] | None = None
+) -> list[ConsentCard]:
+    """Versions in force of the case's consents the staff viewer may see
+    (`guardianships`: those of the case's child, as `build_cards` takes them)."""
     consents = list(_consents().filter(newest_versions_q(), case_id=case.pk).order_by("-created_at", "-id"))
-    return build_cards(viewer, consents, for_family=False, own_grants=own_grants)
+    return build_cards(viewer, consents, for_family=False, own_grants=own_grants, guardianships=guardianships)
 
 
 @dataclass(frozen=True)

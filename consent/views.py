@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import Promise
@@ -30,6 +31,7 @@ from consent.services import ConsentError
 from portal.eid import stepup as eid_stepup
 from portal.eid import views as eid_views
 from portal.eid.conf import config as eid_config
+from portal.texts import editable_text
 
 View = Callable[..., HttpResponse]
 
@@ -85,6 +87,7 @@ def family_detail(request: HttpRequest, consent_uuid: Any) -> HttpResponse:
         "newest": newest,
         "eid_name": getattr(eid_config(), "name", None),
         "eid_evidence": eid_stepup.evidence_for(viewer=request.viewer, consent=card.consent),  # type: ignore[attr-defined]
+        "explained": editable_text("consent-explained"),
     }
     return render(request, "consent/family_detail.html", context)
 
@@ -242,6 +245,7 @@ def _managed_consent(request: HttpRequest, consent_uuid: Any) -> Consent:
 def case_consents(request: HttpRequest, case_uuid: Any) -> HttpResponse:
     case = _case(request, case_uuid)
     cards = selectors.case_cards(request.viewer, case)  # type: ignore[attr-defined]
+    prefetch_related_objects([case], "child")  # the page names the child
     return render(
         request,
         "consent/case_consents.html",
@@ -280,6 +284,7 @@ def consent_request(request: HttpRequest, case_uuid: Any) -> HttpResponse:
                 messages.success(request, _("Familjen har fått frågan i portalen."))
                 return redirect("consent:staff_detail", consent.uuid)
         status = 400
+    prefetch_related_objects([case], "child")  # the page names the child
     return render(request, "consent/request.html", {"case": case, "form": form}, status=status)
 
 

@@ -17,6 +17,7 @@ from access.scoping import Viewer
 from notifications import kinds, selectors, services
 from notifications.mail import unsubscribe_user_uuid
 from notifications.models import Notification
+from portal.context_processors import partial
 
 
 def _signed_in(request: HttpRequest) -> Viewer | HttpResponse:
@@ -47,7 +48,7 @@ def bell(request: HttpRequest) -> HttpResponse:
     viewer = _signed_in(request)
     if isinstance(viewer, HttpResponse):
         return viewer
-    return render(request, "notifications/_bell_inner.html", {"bell": selectors.bell_state()})
+    return render(partial(request), "notifications/_bell_inner.html", {"bell": selectors.bell_state()})
 
 
 @require_GET

@@ -1,7 +1,13 @@
-"""Template context shared by every page: the viewer and navigation for their persona.
+"""Template context shared by every page: the viewer, navigation for their persona and
+the notification bell's state.
 
 Each app contributes its own menu entries in `<app>/nav.py` (`items(viewer)`), so an app
 adds a page to the menu without touching this file.
+
+Everything here is read before the template renders (no lazy values): a template starts
+no query (tests/template_queries.py). A view that renders a fragment without the page
+frame (an htmx part) marks the request with `partial(request)` so the frame's bell is not
+read for it.
 """
 
 from __future__ import annotations
@@ -32,6 +38,31 @@ def _nav(viewer: Any) -> list[tuple[str, Any]]:
     return items
 
 
+PARTIAL = "portal_partial"
+
+
+def partial(request: HttpRequest) -> HttpRequest:
+    """Mark a request whose response is a fragment without the page frame (no bell)."""
+    setattr(request, PARTIAL, True)
+    return request
+
+
+# Pages drawn outside the portal's frame (base.html), which has the bell: the admin, the
+# browsable API and the API docs.
+FRAMELESS_PATHS = ("/admin/", "/api/")
+
+
+def _bell(request: HttpRequest, viewer: Any, mfa_pending: bool) -> Any:
+    # base.html shows the bell to the family and to staff past their second factor.
+    if not (viewer.is_family or (viewer.is_staff and not mfa_pending)):
+        return None
+    if getattr(request, PARTIAL, False) or request.path_info.startswith(FRAMELESS_PATHS):
+        return None
+    from notifications.selectors import bell_state
+
+    return bell_state()
+
+
 def portal(request: HttpRequest) -> dict[str, Any]:
     viewer = getattr(request, "viewer", ANONYMOUS_VIEWER)
     memberships = getattr(request, "memberships", [])
@@ -44,4 +75,5 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "active_membership": active,
         "nav_items": [] if mfa_pending else _nav(viewer),
         "mfa_pending": mfa_pending,
+        "bell": _bell(request, viewer, mfa_pending),
     }

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from portal.panels import panels
 from portal.texts import editable_text
 
 
@@ -16,9 +17,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("account_login")
     if viewer.is_staff:
-        return render(request, "portal/home_staff.html")
+        return render(request, "portal/home_staff.html", panels("home_staff", viewer))
     if viewer.is_family:
-        return render(request, "portal/home_family.html")
+        return render(request, "portal/home_family.html", panels("home_family", viewer))
     return render(request, "portal/home_none.html", status=403)
 
 

@@ -140,3 +140,14 @@ def world(db: None) -> World:
 @pytest.fixture
 def mailoutbox_bodies(mailoutbox: list) -> list:
     return mailoutbox
+
+
+@pytest.fixture
+def no_template_queries() -> Iterator[Any]:
+    """Any query a template starts while it renders fails the test, naming the template
+    and the SQL (tests/template_queries.py)."""
+    from tests.template_queries import no_template_queries as guard
+
+    with guard() as violations:
+        yield violations
+    assert not violations, violations.report()

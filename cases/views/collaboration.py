@@ -10,6 +10,7 @@ from access import policy
 from cases import selectors, services
 from cases.forms import CaseOpenForm, ChildSearchForm, CloseForm, ContactForm, LevelForm
 from cases.views._base import case_or_404, done, may_coordinate, post_only, require_staff, viewer_of
+from portal.panels import panels
 
 
 def case_list(request: HttpRequest) -> HttpResponse:
@@ -128,6 +129,8 @@ def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
         "level_form": LevelForm(initial={"level": case.level}),
         "contact_form": ContactForm(),
         "is_owner_agency": viewer.agency_id == case.owner_agency_id,
+        # The consent cards name the guardians with custody: from the rows read above.
+        **panels("case_detail", viewer, case=case, guardianships=guardianships),
     }
     return render(request, "cases/case_detail.html", context)
 

@@ -22,6 +22,7 @@ from cases.forms import (
 )
 from cases.models import Case, LifeArea, MappingEntry, PlanAction, PlanGoal
 from cases.views._base import case_or_404, done, may_coordinate, post_only, viewer_of
+from portal.panels import panels
 
 # --------------------------------------------------------------------------------------
 # Mapping
@@ -150,6 +151,7 @@ def _plan_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str, A
         ],
         "status_choices": PlanAction.Status.choices,
         "today": timezone.localdate(),
+        **panels("plan", viewer, case=case),
     }
     if is_coordinator and case.is_open:
         guardianships = selectors.guardianships(case)
@@ -407,5 +409,6 @@ def family_plan(request: HttpRequest, case_uuid: str) -> HttpResponse:
                 for action in overview.actions
             ],
             "is_family": viewer.is_family,
+            **panels("plan", viewer, case=case),
         },
     )

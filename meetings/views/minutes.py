@@ -18,6 +18,7 @@ from meetings.forms import MinutesReplyForm
 from meetings.models import Meeting, MinutesReply
 from meetings.views.common import get_meeting, invitations_of, require_coordinator, see_other, signed_in, viewer_of
 from meetings.views.room import minutes_parts
+from portal.context_processors import partial
 
 
 def _minutes_context(request: HttpRequest, meeting_uuid: Any) -> dict[str, Any]:
@@ -72,7 +73,7 @@ def minutes_pdf(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
 
     context = _minutes_context(request, meeting_uuid)
     policy.set_read_action("export")
-    html = render_to_string("meetings/minutes_pdf.html", context, request=request)
+    html = render_to_string("meetings/minutes_pdf.html", context, request=partial(request))
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     meeting = context["meeting"]
     response = HttpResponse(pdf, content_type="application/pdf")

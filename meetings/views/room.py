@@ -27,6 +27,7 @@ from meetings.views.common import (
     signed_in,
     viewer_of,
 )
+from portal.context_processors import partial
 
 PARTS = {
     "agenda": "meetings/room/_agenda.html",
@@ -101,7 +102,7 @@ def room_part(request: HttpRequest, meeting_uuid: Any, part: str) -> HttpRespons
     meeting = get_meeting(request, meeting_uuid)
     if meeting.is_cancelled:
         raise Http404
-    return render(request, PARTS[part], _part_context(viewer, meeting, part))
+    return render(partial(request), PARTS[part], _part_context(viewer, meeting, part))
 
 
 def _respond(request: HttpRequest, meeting: Meeting, part: str, error: str | None = None) -> HttpResponse:
@@ -112,7 +113,7 @@ def _respond(request: HttpRequest, meeting: Meeting, part: str, error: str | Non
         if error:
             return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
         fresh = policy.get_or_404(Meeting, viewer, pk=meeting.pk)
-        return render(request, PARTS[part], _part_context(viewer, fresh, part))
+        return render(partial(request), PARTS[part], _part_context(viewer, fresh, part))
     if error:
         messages.error(request, error)
     return see_other("meetings:room", meeting.uuid)

@@ -48,7 +48,7 @@ def _grow(world, n, offset=0):
             )
 
 
-def test_the_collaboration_page_runs_a_fixed_number_of_queries(world):
+def test_the_collaboration_page_runs_a_fixed_number_of_queries(world, no_template_queries):
     client = world.client_for(world.coordinator)
     url = reverse("cases:detail", args=[world.case.uuid])
     client.get(url)
@@ -61,7 +61,7 @@ def test_the_collaboration_page_runs_a_fixed_number_of_queries(world):
 
 
 @pytest.mark.parametrize("page", ["plan", "mapping", "team", "family", "family_plan", "appoint"])
-def test_other_collaboration_pages_run_a_fixed_number_of_queries(world, page):
+def test_other_collaboration_pages_run_a_fixed_number_of_queries(world, page, no_template_queries):
     client = world.client_for(world.coordinator)
     url = reverse(f"cases:{page}", args=[world.case.uuid])
     client.get(url)

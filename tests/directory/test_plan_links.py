@@ -111,11 +111,18 @@ def test_links_are_as_visible_as_the_plan(world, entries):
 
 
 def _render(world, viewer, user, actions):
+    """The plan view's read of the panel (directory/panels.py), then the include for each
+    action, which starts no query of its own."""
+    from directory.panels import plan
+    from tests.template_queries import no_template_queries
+
     request = RequestFactory().get(f"/samverkan/{world.case.uuid}/")
     request.user = user
     template = Template("{% for action in actions %}{% include 'directory/_plan_action_links.html' %}{% endfor %}")
     with scope(viewer):
-        return template.render(Context({"actions": actions, "viewer": viewer, "request": request}))
+        context = {"actions": actions, "viewer": viewer, "request": request, **plan(viewer, case=world.case)}
+        with no_template_queries():
+            return template.render(Context(context))
 
 
 def test_plan_include_shows_links_with_a_fixed_number_of_queries(world, entries):

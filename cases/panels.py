@@ -1,30 +1,14 @@
-"""Home-page panels: the coordinator's caseload summary and the family's collaborations."""
+"""The collaboration panels on other apps' pages (portal/panels.py): the coordinator's
+caseload summary and the family's collaborations on the home pages."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from django import template
-
-from access.scoping import ANONYMOUS_VIEWER
+from access.scoping import Viewer
 from cases import selectors
 from cases.models import Case, CoordinatorAppointment
-
-register = template.Library()
-
-
-def _viewer(context: template.Context) -> Any:
-    request = context.get("request")
-    return getattr(request, "viewer", ANONYMOUS_VIEWER)
-
-
-@register.simple_tag(takes_context=True)
-def caseload_summary(context: template.Context) -> selectors.CaseloadSummary:
-    viewer = _viewer(context)
-    if not viewer.is_staff:
-        return selectors.CaseloadSummary()
-    return selectors.caseload_summary(viewer=viewer)
 
 
 @dataclass
@@ -33,11 +17,18 @@ class FamilyCase:
     appointment: CoordinatorAppointment | None
 
 
-@register.simple_tag(takes_context=True)
-def family_cases(context: template.Context) -> list[FamilyCase]:
+def home_staff(viewer: Viewer) -> dict[str, Any]:
+    return {"caseload_summary": selectors.caseload_summary(viewer=viewer)}
+
+
+def home_family(viewer: Viewer) -> dict[str, Any]:
+    cases = family_cases(viewer)
+    return {"family_cases": cases, "join_waiting": join_waiting(viewer, cases)}
+
+
+def family_cases(viewer: Viewer) -> list[FamilyCase]:
     """The family's own collaborations (the policy decides which), newest first, with
     the current coordinator. Two queries."""
-    viewer = _viewer(context)
     if not viewer.is_family:
         return []
     cases = list(Case.objects.select_related("child", "owner_agency").order_by("status", "-opened_at")[:10])
@@ -50,11 +41,9 @@ def family_cases(context: template.Context) -> list[FamilyCase]:
     return [FamilyCase(case=c, appointment=current.get(c.pk)) for c in cases]
 
 
-@register.simple_tag(takes_context=True)
-def join_waiting(context: template.Context, cases: list[FamilyCase]) -> bool:
+def join_waiting(viewer: Viewer, cases: list[FamilyCase]) -> bool:
     """A guardian has two open collaborations for the same child, which the family could
     bring together (DESIGN rule 17). From the cases already read: no query."""
-    viewer = _viewer(context)
     if not (viewer.is_family and viewer.role == "guardian"):
         return False
     numbers = [item.case.child.personal_number for item in cases if item.case.is_open]

@@ -11,6 +11,7 @@ is the same for every viewer of that kind.
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from django.apps import apps
@@ -41,7 +42,10 @@ def readable(rule: compiled.CompiledRule) -> str:
     """The rule's SQL with its bound values named and its constants written out."""
     if rule.nothing:
         return "(nothing)"
-    values = tuple(f":{slot}" if slot else repr(param) for param, slot in zip(rule.params, rule.slots, strict=True))
+    values = tuple(
+        f":{slot}" if slot else repr(param.value if isinstance(param, Enum) else param)
+        for param, slot in zip(rule.params, rule.slots, strict=True)
+    )
     return rule.sql.replace("%s", "{}").format(*values)
 
 

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from access.policy import BASIC_CATEGORY, NOTHING, grants, register
 from access.scoping import Viewer
 from cases.models import Case, CaseItem, Child, Guardianship
+from consent.models import InformationCategory
 
 
 def family_link(viewer: Viewer, child_ref: str) -> Q:
@@ -61,7 +62,10 @@ def managed_case_exists(viewer: Viewer, case_ref: str) -> Q:
 
 
 def item_q(model: type[models.Model], viewer: Viewer) -> Q:
-    """Generic rule for CaseItem subclasses (one case, one author agency, one category)."""
+    """The rule of every CaseItem subclass (one case, one author agency, one category), as a
+    condition on its own rows. For an item that hangs on another item (a preparation's
+    sections) to require that the other item is visible too:
+    `Exists(Parent._base_manager.filter(item_q(Parent, viewer), ...))`."""
     category_code = getattr(model, "CATEGORY_CODE", None)
     if viewer.is_staff:
         own = Q(author_agency_id=viewer.agency_id)
@@ -82,20 +86,14 @@ def item_q(model: type[models.Model], viewer: Viewer) -> Q:
     if viewer.is_family:
         if model.NEVER_SHARED:  # type: ignore[attr-defined]
             return NOTHING
-        category_model = apps.get_model("consent", "InformationCategory")
         if category_code:
-            family_category = Q(Exists(category_model._base_manager.filter(code=category_code, visible_to_family=True)))
+            family_category = Q(
+                Exists(InformationCategory._base_manager.filter(code=category_code, visible_to_family=True))
+            )
         else:
             family_category = Q(category__visible_to_family=True)
         return family_link(viewer, "case__child_id") & family_category & model.family_condition(viewer)  # type: ignore[attr-defined]
     return NOTHING
-
-
-def item_rule(model: type[models.Model], viewer: Viewer) -> Q:
-    """The visibility rule of a CaseItem subclass, as a condition on its own rows. For an
-    item that hangs on another item (a preparation's sections) to require that the other
-    item is visible too: `Exists(Parent._base_manager.filter(item_rule(Parent, viewer), ...))`."""
-    return item_q(model, viewer)
 
 
 def coordinator_condition(viewer: Viewer, case_ref: str) -> Q:

@@ -297,19 +297,15 @@ class PreparationSection(CaseItem):
     def shared_condition(cls, viewer: Viewer) -> Q:
         # The preparation itself must be readable (submitted, the viewer's agency takes
         # part, a "preparations" grant): the section's own category comes on top.
-        from cases.access import item_rule
+        from cases.access import item_q
 
-        return Q(
-            Exists(Preparation._base_manager.filter(item_rule(Preparation, viewer), pk=OuterRef("preparation_id")))
-        )
+        return Q(Exists(Preparation._base_manager.filter(item_q(Preparation, viewer), pk=OuterRef("preparation_id"))))
 
     @classmethod
     def family_condition(cls, viewer: Viewer) -> Q:
-        from cases.access import item_rule
+        from cases.access import item_q
 
-        return Q(
-            Exists(Preparation._base_manager.filter(item_rule(Preparation, viewer), pk=OuterRef("preparation_id")))
-        )
+        return Q(Exists(Preparation._base_manager.filter(item_q(Preparation, viewer), pk=OuterRef("preparation_id"))))
 
 
 class ChildVoice(CaseItem):

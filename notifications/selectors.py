@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q
 
+from access import policy
 from access.scoping import Viewer
 from notifications import kinds
 from notifications.models import Notification
@@ -76,7 +77,9 @@ class BellState:
     last_id: int
 
 
-def bell_state() -> BellState:
-    """Unread count and newest id of the current viewer's notifications (one query)."""
-    result = Notification.objects.aggregate(unread=Count("id", filter=Q(read_at__isnull=True)), last=Max("id"))
+def bell_state(*, viewer: Viewer) -> BellState:
+    """Unread count and newest id of the viewer's notifications (one query)."""
+    result = policy.visible_to(Notification, viewer).aggregate(
+        unread=Count("id", filter=Q(read_at__isnull=True)), last=Max("id")
+    )
     return BellState(unread=result["unread"] or 0, last_id=result["last"] or 0)

@@ -48,7 +48,7 @@ def bell(request: HttpRequest) -> HttpResponse:
     viewer = _signed_in(request)
     if isinstance(viewer, HttpResponse):
         return viewer
-    return render(partial(request), "notifications/_bell_inner.html", {"bell": selectors.bell_state()})
+    return render(partial(request), "notifications/_bell_inner.html", {"bell": selectors.bell_state(viewer=viewer)})
 
 
 @require_GET

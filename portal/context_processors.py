@@ -60,7 +60,7 @@ def _bell(request: HttpRequest, viewer: Any, mfa_pending: bool) -> Any:
         return None
     from notifications.selectors import bell_state
 
-    return bell_state()
+    return bell_state(viewer=viewer)
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:

@@ -11,22 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from access import compiled, policy
-from access.scoping import ANONYMOUS_VIEWER, ScopedManager, scope, system_scope
+from access.management.commands.access_rules import scoped_models
+from access.scoping import ANONYMOUS_VIEWER, scope, system_scope
 from tests.meetings.conftest import ALL_CODES, at, call_meeting, name_contact
 from tests.security.matrix import ROLES, build_state
 from tests.world import World, family_viewer, staff_viewer
 
 pytestmark = pytest.mark.django_db
-
-
-def scoped_models() -> list[Any]:
-    return [m for m in apps.get_models() if isinstance(m._default_manager, ScopedManager)]
 
 
 def viewers(mw: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ EID_DEMO ?= 1
 EID_PORT ?= 8090
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-e2e lint format typecheck messages compilemessages migrate demo totp bench clean ci
+.PHONY: run test test-unit test-e2e lint format typecheck messages compilemessages migrate demo totp bench faults load clean ci
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -72,8 +72,17 @@ typecheck: $(STAMP)
 bench: $(STAMP) compilemessages
 	@bin/bench
 
+# Issue 18: worker SIGKILL, PostgreSQL restart and Redis SIGKILL on the production layout,
+# with a PostgreSQL cluster and a Redis of its own (RELIABILITY.md).
+faults: $(STAMP) compilemessages
+	@$(BIN)/python bench/faults.py
+
+# Issue 18: 500 simulated people walking the personas' pages (locust, in .venv-load).
+load: $(STAMP) compilemessages
+	@$(BIN)/python bench/load.py
+
 ci:
 	@.ci/run
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles artifacts
+	rm -rf $(VENV) .venv-load db.sqlite3 staticfiles artifacts

@@ -48,7 +48,6 @@ ABOUT_HER = [
     r"his or her",
     r"him or her",
     r"they",
-    r"them",
     rf"(?:about|around|for|concerns|room:)\s+{FIRST_NAME}",
     rf"{FIRST_NAME}\s+(?:wished|wants)",
 ]

@@ -287,8 +287,13 @@ def _scaled(spec: str) -> str:
 ACCOUNT_RATE_LIMITS = {
     action: _scaled(spec)
     for action, spec in {
+        # Every sign-in attempt (a form post) from one address.
         "login": "30/m/ip",
-        "login_failed": "10/m/ip,5/5m/key",
+        # Failed ones: per address over all accounts (a spray from one address is slowed
+        # to 50 guesses an hour; an office behind one NAT address shares it, and only
+        # failures count), and per account *from that address* (portal.auth_adapter:
+        # never a lock on the account itself, which a stranger could set off).
+        "login_failed": "10/m/ip,50/h/ip,5/5m/key",
         "request_login_code": "20/m/ip,3/m/key",
         "reset_password": "20/m/ip,5/m/key",
         "reauthenticate": "10/m/user",

@@ -1,4 +1,7 @@
-"""The embedded beat (`manage.py run_embedded_beat`, `make run`) outlives any error in a task."""
+"""The embedded beat (`manage.py run_embedded_beat`, `make run`) outlives any error in a task.
+
+Every test takes `db`: the beat checks the connections before each task (close_old_connections).
+"""
 
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ def _app(calls: list[str], *, fail_first: int) -> Celery:
     return app
 
 
-def test_a_task_raising_once_does_not_stop_the_next_tick(monkeypatch, caplog):
+def test_a_task_raising_once_does_not_stop_the_next_tick(db, monkeypatch, caplog):
     monkeypatch.setattr(run_embedded_beat, "BACKOFF_FIRST", timedelta(0))
     calls: list[str] = []
     beat = EmbeddedBeat(_app(calls, fail_first=1), every=0)
@@ -56,7 +59,7 @@ def test_a_task_raising_once_does_not_stop_the_next_tick(monkeypatch, caplog):
     assert all(e.retry_at is None for e in beat.entries)
 
 
-def test_a_failing_task_backs_off_doubling_and_the_others_keep_their_schedule():
+def test_a_failing_task_backs_off_doubling_and_the_others_keep_their_schedule(db):
     calls: list[str] = []
     beat = EmbeddedBeat(_app(calls, fail_first=99), every=0)
     flaky = beat.entries[0]
@@ -73,7 +76,7 @@ def test_a_failing_task_backs_off_doubling_and_the_others_keep_their_schedule():
     assert timedelta(seconds=60) <= flaky.retry_at - flaky.last < timedelta(seconds=70)
 
 
-def test_a_crontab_task_that_fails_is_retried_before_its_next_matching_time():
+def test_a_crontab_task_that_fails_is_retried_before_its_next_matching_time(db):
     from celery.schedules import crontab
 
     calls: list[str] = []

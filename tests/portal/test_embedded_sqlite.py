@@ -94,22 +94,11 @@ def _writer(port: int, session: str, case: str, n: int, statuses: Counter, lock:
 def test_concurrent_writers_on_the_embedded_layout_get_no_500(tmp_path):
     started = time.monotonic()
     env = _embedded_env(tmp_path)
-    setup = subprocess.run(
-        [PYTHON, str(ROOT / "tests/portal/embedded_sqlite_setup.py"), str(THREADS)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert setup.returncode == 0, setup.stderr[-3000:]
-    world = json.loads(setup.stdout.strip().splitlines()[-1])
-    setup_seconds = time.monotonic() - started
-
     port = _free_port()
     server_log, beat_log = tmp_path / "server.log", tmp_path / "beat.log"
     manage = [PYTHON, "manage.py"]
     with open(server_log, "w") as slog, open(beat_log, "w") as blog:
+        # The server starts while the file is set up (it reads nothing before a request).
         server = subprocess.Popen(
             [*manage, "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"],
             cwd=ROOT,
@@ -117,15 +106,31 @@ def test_concurrent_writers_on_the_embedded_layout_get_no_500(tmp_path):
             stdout=slog,
             stderr=subprocess.STDOUT,
         )
-        beat = subprocess.Popen(
-            [*manage, "run_embedded_beat", "--tick", "0.2", "--every", "1"],
-            cwd=ROOT,
-            env=env,
-            stdout=blog,
-            stderr=subprocess.STDOUT,
-        )
+        beat = None
         try:
+            setup = subprocess.run(
+                [PYTHON, str(ROOT / "tests/portal/embedded_sqlite_setup.py"), str(THREADS)],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert setup.returncode == 0, setup.stderr[-3000:]
+            world = json.loads(setup.stdout.strip().splitlines()[-1])
+            setup_seconds = time.monotonic() - started
+            beat = subprocess.Popen(
+                [*manage, "run_embedded_beat", "--tick", "0.2", "--every", "1"],
+                cwd=ROOT,
+                env=env,
+                stdout=blog,
+                stderr=subprocess.STDOUT,
+            )
             _wait_for(port, server, time.monotonic() + 90)
+            deadline = time.monotonic() + 90
+            while "Embedded beat:" not in beat_log.read_text():  # it is ticking: the writers may go
+                assert beat.poll() is None and time.monotonic() < deadline, beat_log.read_text()
+                time.sleep(0.2)
             start_seconds = time.monotonic() - started - setup_seconds
             statuses: Counter = Counter()
             lock = threading.Lock()
@@ -141,9 +146,10 @@ def test_concurrent_writers_on_the_embedded_layout_get_no_500(tmp_path):
             load_seconds = time.monotonic() - load_started
             beat_alive = beat.poll() is None
         finally:
-            for process in (server, beat):
+            processes = [p for p in (server, beat) if p is not None]
+            for process in processes:
                 process.terminate()
-            for process in (server, beat):
+            for process in processes:
                 try:
                     process.wait(timeout=20)
                 except subprocess.TimeoutExpired:
@@ -153,7 +159,7 @@ def test_concurrent_writers_on_the_embedded_layout_get_no_500(tmp_path):
     bad = THREADS * (POSTS // 4)
     print(
         f"\nembedded SQLite: {requests} posts from {THREADS} threads in {load_seconds:.1f} s "
-        f"(set-up {setup_seconds:.1f} s, server start {start_seconds:.1f} s, "
+        f"(set-up {setup_seconds:.1f} s, server and beat up {start_seconds:.1f} s later, "
         f"whole test {time.monotonic() - started:.1f} s): {dict(statuses)}"
     )
     beat_text = beat_log.read_text()
@@ -161,6 +167,7 @@ def test_concurrent_writers_on_the_embedded_layout_get_no_500(tmp_path):
     assert statuses == Counter({302: requests - bad, 400: bad}), server_log.read_text()[-5000:]
     assert beat_alive, beat_text[-5000:]
     assert "failed" not in beat_text and "database is locked" not in beat_text, beat_text[-5000:]
+    assert beat_text.count("checkpoint-access-log ->") >= 2, beat_text[-5000:]  # it wrote alongside
 
     good = [(n, i) for n in range(THREADS) for i in range(POSTS) if i % 4 != 3]
     with sqlite3.connect(tmp_path / "db.sqlite3") as db:

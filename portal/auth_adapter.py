@@ -4,12 +4,55 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": _(
+            "För många misslyckade inloggningsförsök från den här adressen. Vänta några minuter och försök igen."
+        ),
+    }
+
+    # --- Failed sign-ins: slowed per address, never an account locked by strangers -----
+    # ACCOUNT_RATE_LIMITS["login_failed"] has per-address rates ("/ip": all accounts tried
+    # from one address) and a per-account rate ("/key"). allauth keys the latter by the
+    # account alone, so anyone anywhere could lock its owner out with a few wrong
+    # passwords; here it is keyed by account *and* address: the owner elsewhere is not
+    # affected, and a sign-in that succeeds clears that address's failures for the account.
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # The address the access log keeps: X-Forwarded-For only from a trusted proxy, so
+        # a client cannot pick a fresh rate-limit bucket per request by sending the header.
+        from portal.middleware import client_ip
+
+        return client_ip(request) or super().get_client_ip(request)
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        # allauth's hook for the "/key" of login_failed (also cleared on a password reset).
+        return f"{super()._get_login_attempts_cache_key(request, **credentials)}:{ratelimit.get_ip(request)}"
+
+    def authenticate(self, request: HttpRequest, **credentials: Any) -> Any:
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            # The per-account rates only: clearing the per-address ones would let someone
+            # who knows one password sign in now and then to spray other accounts.
+            rates = (account_settings.RATE_LIMITS.get("login_failed") or "").split(",")
+            ratelimit.clear(
+                request,
+                app="allauth.account",
+                action="login_failed",
+                config={"login_failed": ",".join(r for r in rates if r.strip().endswith("/key"))},
+                key=self._get_login_attempts_cache_key(request, **credentials),
+            )
+        return user
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Staff join by an agency admin's invitation; families are registered by staff.
         return False

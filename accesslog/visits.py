@@ -39,34 +39,23 @@ _ONE_OF_A_KIND: dict[str, Callable[[], str]] = {
 }
 
 # Everything else is counted: "1 mål", "2 mål"; "1 goal", "2 goals". Literal strings at
-# each call, so makemessages finds both forms.
+# each call, so makemessages finds both forms. In the order a visit's line names them
+# (the collaboration and its plan first, then meetings, people, consents), not the
+# order a page happened to read them in.
 _COUNTED: dict[str, Callable[[int], str]] = {
     "cases.Case": lambda n: ngettext("%(count)d samverkan", "%(count)d samverkningar", n),
     "cases.Plan": lambda n: ngettext("%(count)d plan", "%(count)d planer", n),
-    "cases.Child": lambda n: ngettext("grunduppgifter om %(count)d barn", "grunduppgifter om %(count)d barn", n),
-    "cases.Guardian": lambda n: ngettext(
-        "uppgifter om %(count)d vårdnadshavare", "uppgifter om %(count)d vårdnadshavare", n
-    ),
-    "cases.Guardianship": lambda n: ngettext("%(count)d uppgift om vårdnad", "%(count)d uppgifter om vårdnad", n),
-    "cases.SharedItem": lambda n: ngettext("%(count)d delad uppgift", "%(count)d delade uppgifter", n),
-    "cases.FamilyMember": lambda n: ngettext("%(count)d familjemedlem", "%(count)d familjemedlemmar", n),
-    "cases.TeamMember": lambda n: ngettext("%(count)d verksamhet i teamet", "%(count)d verksamheter i teamet", n),
-    "cases.ExternalContact": lambda n: ngettext("%(count)d extern kontakt", "%(count)d externa kontakter", n),
-    "cases.CoordinatorAppointment": lambda n: ngettext("%(count)d val av samordnare", "%(count)d val av samordnare", n),
-    "cases.CaseJoin": lambda n: ngettext(
-        "%(count)d sammanförande av samverkan", "%(count)d sammanföranden av samverkan", n
-    ),
-    "cases.CaseJoinAgreement": lambda n: ngettext(
-        "%(count)d godkännande av ett sammanförande", "%(count)d godkännanden av sammanföranden", n
-    ),
-    "cases.MappingEntry": lambda n: ngettext(
-        "%(count)d anteckning från kartläggningen", "%(count)d anteckningar från kartläggningen", n
-    ),
     "cases.PlanGoal": lambda n: ngettext("%(count)d mål", "%(count)d mål", n),
     "cases.PlanAction": lambda n: ngettext("%(count)d insats", "%(count)d insatser", n),
     "cases.PlanChange": lambda n: ngettext("%(count)d ändring i planen", "%(count)d ändringar i planen", n),
+    "cases.MappingEntry": lambda n: ngettext(
+        "%(count)d anteckning från kartläggningen", "%(count)d anteckningar från kartläggningen", n
+    ),
     "meetings.Meeting": lambda n: ngettext("%(count)d möte", "%(count)d möten", n),
-    "meetings.Invitation": lambda n: ngettext("%(count)d inbjudan", "%(count)d inbjudningar", n),
+    "meetings.MinuteNote": lambda n: ngettext(
+        "%(count)d minnesanteckning från ett möte", "%(count)d minnesanteckningar från möten", n
+    ),
+    "meetings.Decision": lambda n: ngettext("%(count)d beslut", "%(count)d beslut", n),
     "meetings.AgendaItem": lambda n: ngettext(
         "%(count)d punkt på dagordningen", "%(count)d punkter på dagordningen", n
     ),
@@ -75,23 +64,43 @@ _COUNTED: dict[str, Callable[[int], str]] = {
         "%(count)d del av en förberedelse", "%(count)d delar av förberedelser", n
     ),
     "meetings.ChildVoice": lambda n: ngettext("%(count)d text från barnet", "%(count)d texter från barnet", n),
-    "meetings.MinuteNote": lambda n: ngettext(
-        "%(count)d minnesanteckning från ett möte", "%(count)d minnesanteckningar från möten", n
-    ),
-    "meetings.Decision": lambda n: ngettext("%(count)d beslut", "%(count)d beslut", n),
     "meetings.MinutesReply": lambda n: ngettext(
         "%(count)d svar på minnesanteckningar", "%(count)d svar på minnesanteckningar", n
     ),
+    "meetings.Invitation": lambda n: ngettext("%(count)d inbjudan", "%(count)d inbjudningar", n),
+    "cases.TeamMember": lambda n: ngettext("%(count)d verksamhet i teamet", "%(count)d verksamheter i teamet", n),
+    "cases.ExternalContact": lambda n: ngettext("%(count)d extern kontakt", "%(count)d externa kontakter", n),
+    "cases.CoordinatorAppointment": lambda n: ngettext("%(count)d val av samordnare", "%(count)d val av samordnare", n),
+    "cases.Child": lambda n: ngettext("grunduppgifter om %(count)d barn", "grunduppgifter om %(count)d barn", n),
+    "cases.Guardian": lambda n: ngettext(
+        "uppgifter om %(count)d vårdnadshavare", "uppgifter om %(count)d vårdnadshavare", n
+    ),
+    "cases.Guardianship": lambda n: ngettext("%(count)d uppgift om vårdnad", "%(count)d uppgifter om vårdnad", n),
+    "cases.FamilyMember": lambda n: ngettext("%(count)d familjemedlem", "%(count)d familjemedlemmar", n),
+    "cases.SharedItem": lambda n: ngettext("%(count)d delad uppgift", "%(count)d delade uppgifter", n),
     "consent.Consent": lambda n: ngettext("%(count)d samtycke", "%(count)d samtycken", n),
     "consent.ConsentScope": lambda n: ngettext("%(count)d del av ett samtycke", "%(count)d delar av samtycken", n),
     "consent.ConsentDecision": lambda n: ngettext("%(count)d svar på ett samtycke", "%(count)d svar på samtycken", n),
-    "consent.MaturityAssessment": lambda n: ngettext("%(count)d mognadsbedömning", "%(count)d mognadsbedömningar", n),
     "consent.ConsentGrant": lambda n: ngettext("%(count)d gällande samtycke", "%(count)d gällande samtycken", n),
+    "consent.MaturityAssessment": lambda n: ngettext("%(count)d mognadsbedömning", "%(count)d mognadsbedömningar", n),
+    "cases.CaseJoin": lambda n: ngettext(
+        "%(count)d sammanförande av samverkan", "%(count)d sammanföranden av samverkan", n
+    ),
+    "cases.CaseJoinAgreement": lambda n: ngettext(
+        "%(count)d godkännande av ett sammanförande", "%(count)d godkännanden av sammanföranden", n
+    ),
     "directory.PlanActionLink": lambda n: ngettext(
         "%(count)d stöd kopplat till en insats", "%(count)d stöd kopplade till insatser", n
     ),
     "insights.SystemGap": lambda n: ngettext("%(count)d brist i stödsystemet", "%(count)d brister i stödsystemet", n),
 }
+
+
+_RANK = {label: i for i, label in enumerate(_COUNTED)}
+
+
+def _rank(object_type: str) -> int:
+    return _RANK.get(object_type, len(_RANK))
 
 
 def _other(n: int) -> str:
@@ -215,7 +224,7 @@ class Visit:
         for verb, kinds in groups.items():
             things = [
                 noun(kind, max(sum(listed.values()), len(opened) + unnamed[0]))
-                for kind, (listed, opened, unnamed) in kinds.items()
+                for kind, (listed, opened, unnamed) in sorted(kinds.items(), key=lambda item: _rank(item[0]))
             ]
             sentences.append(capfirst(_summary_verb(verb, natural_list(things))) + ".")
         return " ".join(sentences)

@@ -308,3 +308,11 @@ def test_pages_end_between_visits(world, monkeypatch):
             viewer, child_id=world.child.pk, cursor=selectors.Cursor.decode(capped.next_cursor)
         )
         assert [len(v.entries) for d in rest.days for v in d.visits] == [1, 3, 1]
+
+
+def test_the_line_names_the_collaboration_first_not_what_the_page_read_first(world):
+    t = DAY.replace(hour=15)
+    for i, object_type in enumerate(["meetings.Invitation", "meetings.Meeting", "cases.TeamMember", "cases.Case"]):
+        _read(world, world.health_staff, t + timedelta(seconds=i), object_type, object_id=f"o{i}")
+    line = _visits(_page(world))[0]
+    assert line.endswith("Tittade på samverkan, 1 möte, 1 inbjudan och 1 verksamhet i teamet.")

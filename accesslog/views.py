@@ -102,7 +102,7 @@ def family_child(request: HttpRequest, child_uuid: str) -> HttpResponse:
     viewer = _require_family(request)
     child = _child(viewer, child_uuid)
     cursor = selectors.Cursor.decode(request.GET.get("fore"))
-    page = selectors.family_entries(viewer, child_id=child.pk, cursor=cursor)
+    page = selectors.family_visits(viewer, child_id=child.pk, cursor=cursor)
     try:
         family_export.check_allowed(viewer, child)
         can_export = True
@@ -114,7 +114,9 @@ def family_child(request: HttpRequest, child_uuid: str) -> HttpResponse:
         {
             "child": child,
             "can_export": can_export,
-            "days": selectors.group_by_day(page.entries),
+            "days": page.days,
+            # The child reading about herself is spoken to ("det som står om dig").
+            "to_child": viewer.role == "child",
             "next_cursor": page.next_cursor,
             "is_later_page": cursor is not None,
         },

@@ -32,7 +32,7 @@ def test_family_sees_who_looked_in_plain_words(world):
     assert "Vem har tittat på uppgifter om Alva?" in html
     assert "Hanna Hälsa</strong>, staff" in html and "BUP Test" in html
     assert "Sara Samordnare</strong>, coordinator" in html and "Samordningsenheten Test" in html
-    assert "tittade på samverkan" in html
+    assert "Tittade på samverkan" in html  # the case page, in one line per visit
     # Newest first: the health worker looked after the coordinator.
     assert html.index("Hanna Hälsa") < html.index("Sara Samordnare</strong>, coordinator")
 
@@ -142,7 +142,7 @@ def test_the_child_sees_the_page_but_is_offered_the_export_only_when_deciding_al
     from consent.models import MaturityAssessment
 
     html = page_for(world, world.child.user).content.decode()
-    assert "Vem har tittat på uppgifter om Alva?" in html
+    assert "Vem har tittat på det som står om dig?" in html  # spoken to, not about
     assert reverse("accesslog:export", args=[world.child.uuid]) not in html
     with system_scope():
         MaturityAssessment.objects.create(child=world.child, level="child", reason="Mogen.")

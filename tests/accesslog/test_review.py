@@ -243,7 +243,7 @@ def test_csv_export_is_complete_logged_and_names_no_child(world):
     # The family sees that the log about their child was exported.
     family = world.client_for(world.guardian1.user)
     html = family.get(reverse("accesslog:family", args=[world.child.uuid])).content.decode()
-    assert "tog ut en kopia av loggen över vem som tittat" in html
+    assert "Tog ut en kopia av loggen över vem som tittat." in html
 
 
 def _fill(world, start: int, stop: int) -> None:

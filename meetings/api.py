@@ -179,9 +179,29 @@ class MeetingTimeInput(serializers.Serializer):
     purpose = serializers.CharField()
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    place = serializers.CharField(required=False, allow_blank=True, default="")
-    video_link = serializers.URLField(required=False, allow_blank=True, default="")
-    preparation_due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    place = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="A place, a video link, or both: at least one."
+    )
+    video_link = serializers.URLField(
+        required=False, allow_blank=True, default="", help_text="An https:// link to the video meeting."
+    )
+    preparation_due_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Left out or null: 16:00 Europe/Stockholm, two working days (Mon-Fri, not Swedish "
+        "public holidays) before the meeting's day; none if that has passed.",
+    )
+
+    def validate_video_link(self, value: str) -> str:
+        if value and not value.lower().startswith("https://"):
+            raise ValidationError(_("Länken måste börja med https://."))
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not (attrs.get("place") or "").strip() and not attrs.get("video_link"):
+            raise ValidationError({"place": [_("Fyll i en plats eller en länk till videomötet.")]})
+        return attrs
 
 
 class MeetingCallInput(MeetingTimeInput):

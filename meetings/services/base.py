@@ -21,6 +21,15 @@ class MeetingError(Exception):
     """A request the meeting services refuse; the message is shown to the user as it is."""
 
 
+class ConfirmationRequired(MeetingError):
+    """The step needs the user's explicit confirmation first (the message is the
+    question). Nothing has changed; call again with `confirmed=True`."""
+
+    def __init__(self, message: str, *, action: str) -> None:
+        super().__init__(message)
+        self.action = action
+
+
 def fresh_case(case_id: int):  # type: ignore[no-untyped-def]
     from cases.models import Case
 

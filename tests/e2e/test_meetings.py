@@ -241,7 +241,7 @@ with system_scope():
         viewer=v, case=case, purpose="Möte över två serverprocesser.", starts_at=start,
         ends_at=start + timedelta(hours=1), place="Rum 7", agenda=["Punkt ett"], agency_ids=[bup],
     )
-    services.room_start(viewer=v, meeting=meeting)
+    services.room_start(viewer=v, meeting=meeting, confirmed=True)
     print(meeting.uuid)
 """
 

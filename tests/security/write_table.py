@@ -469,7 +469,7 @@ TABLE: dict[str, Expect | Reason] = {
         data=lambda ctx: {"what_we_see": TYPED_TEXT},
     ),
     "POST meetings:child_voice": Expect(data=lambda ctx: {"text": TYPED_TEXT}),
-    "POST meetings:room_start": Expect(),
+    "POST meetings:room_start": Expect(fields={"confirm": "not an identifier: the confirm step's flag"}),
     "POST meetings:room_goto": Expect(
         fields={"item": "the victim's agenda item uuid (raw POST), with the victim's meeting in the URL"},
         data=lambda ctx: {"item": ctx.v.agenda_uuid},
@@ -486,7 +486,7 @@ TABLE: dict[str, Expect | Reason] = {
         fields={"decision-responsible_agency": URL_ONLY + " (agencies of the meeting's own case)"},
         data=lambda ctx: {"decision-text": TYPED_TEXT},
     ),
-    "POST meetings:room_end": Expect(),
+    "POST meetings:room_end": Expect(fields={"confirm": "not an identifier: the confirm step's flag"}),
     "POST meetings:minutes_share": Expect(),
     "POST meetings:minutes_reply": Expect(data=lambda ctx: {"text": TYPED_TEXT}),
     # --- notifications, insights, directory --------------------------------------------

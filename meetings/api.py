@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -257,7 +258,8 @@ def _refused(error: services.MeetingError) -> ValidationError:
 
 class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Meetings the caller may see. POST calls a meeting (the coordinator only; agencies
-    without an effective consent are refused)."""
+    without an effective consent are refused). The live room (starting and ending a
+    meeting, with their confirm step) is not part of the API: it is run from the pages."""
 
     serializer_class = MeetingSerializer
     permission_classes = [IsSignedInViewer]
@@ -271,6 +273,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         agenda = Prefetch("agenda_items", queryset=AgendaItem.objects.all())
         return Meeting.objects.select_related("case", "author_agency").prefetch_related(agenda)
 
+    @extend_schema(request=MeetingCallInput, responses={201: MeetingSerializer})
     def create(self, request: Request) -> Response:
         from agencies.models import Agency
         from cases.models import Case, ExternalContact
@@ -297,6 +300,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         meeting = self.get_queryset().get(pk=meeting.pk)
         return Response(self.get_serializer(meeting).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=MeetingTimeInput, responses=MeetingSerializer)
     @action(detail=True, methods=["post"])
     def reschedule(self, request: Request, uuid: str | None = None) -> Response:
         meeting = self.get_object()

@@ -129,31 +129,36 @@ def _respond(request: HttpRequest, meeting: Meeting, part: str, error: str | Non
 CONFIRM_STEPS = {"starta": "start", "avsluta": "end"}
 
 
+def _confirm(step: str, question: str) -> dict[str, Any]:
+    url_name = "meetings:room_start" if step == "start" else "meetings:room_end"
+    return {"step": step, "question": question, "url_name": url_name}
+
+
 def confirm_context(viewer: Any, meeting: Meeting, step: str | None) -> dict[str, Any] | None:
     """The question to ask for `step` ("start" / "end"), or None when it does not apply:
     not the coordinator, the meeting is not in that state, or starting needs no
     confirmation now."""
-    if step not in CONFIRM_STEPS.values() or not policy.is_coordinator_of(viewer, meeting.case):
+    if step is None or step not in CONFIRM_STEPS.values() or not policy.is_coordinator_of(viewer, meeting.case):
         return None
     if step == "start":
         if meeting.started_at is not None or meeting.is_cancelled or not services.start_needs_confirmation(meeting):
             return None
-        return {"step": step, "question": services.start_question(meeting), "url_name": "meetings:room_start"}
+        return _confirm(step, services.start_question(meeting))
     if not meeting.is_live:
         return None
-    return {"step": step, "question": services.end_question(), "url_name": "meetings:room_end"}
+    return _confirm(step, services.end_question())
 
 
 def _confirmed(request: HttpRequest) -> bool:
     return request.POST.get("confirm") == "1"
 
 
-def _ask(request: HttpRequest, meeting: Meeting, step: str) -> HttpResponse:
+def _ask(request: HttpRequest, meeting: Meeting, question: services.ConfirmationRequired) -> HttpResponse:
     """Show the question; nothing has changed."""
     if request.headers.get("HX-Request"):
-        confirm = confirm_context(request.viewer, meeting, step)  # type: ignore[attr-defined]
+        confirm = _confirm(question.action, str(question))
         return render(partial(request), "meetings/room/_confirm.html", {"meeting": meeting, "confirm": confirm})
-    slug = next(k for k, v in CONFIRM_STEPS.items() if v == step)
+    slug = next(k for k, v in CONFIRM_STEPS.items() if v == question.action)
     return HttpResponseSeeOther(f"{reverse('meetings:room', args=[meeting.uuid])}?bekrafta={slug}")
 
 
@@ -174,7 +179,7 @@ def room_start(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     try:
         services.room_start(viewer=viewer, meeting=meeting, confirmed=_confirmed(request))
     except services.ConfirmationRequired as question:
-        return _ask(request, meeting, question.action)
+        return _ask(request, meeting, question)
     except services.MeetingError as error:
         messages.error(request, str(error))
     return _done(request, "meetings:room", meeting)
@@ -189,7 +194,7 @@ def room_end(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     try:
         services.room_end(viewer=viewer, meeting=meeting, confirmed=_confirmed(request))
     except services.ConfirmationRequired as question:
-        return _ask(request, meeting, question.action)
+        return _ask(request, meeting, question)
     except services.MeetingError as error:
         messages.error(request, str(error))
         return _done(request, "meetings:room", meeting)

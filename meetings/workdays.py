@@ -68,3 +68,12 @@ def preparation_due_default(starts_at: datetime) -> datetime:
     meeting_day = starts_at.astimezone(STOCKHOLM).date()
     due_day = working_days_before(meeting_day, PREPARATION_WORKING_DAYS)
     return datetime.combine(due_day, PREPARATION_DUE_TIME, tzinfo=STOCKHOLM)
+
+
+def preparation_reminder_at(due: datetime) -> datetime:
+    """When agencies are reminded of a preparation due at `due`: two working days before,
+    at the same wall-clock time (not on a weekend, as "two days before" would be for a
+    deadline on a Monday or Tuesday)."""
+    local_due = due.astimezone(STOCKHOLM)
+    day = working_days_before(local_due.date(), 2)
+    return datetime.combine(day, local_due.time(), tzinfo=STOCKHOLM)

@@ -14,7 +14,12 @@ from django.utils import timezone
 from access.scoping import system_scope
 from meetings import services
 from meetings.models import Meeting, MinuteNote, Preparation
-from meetings.workdays import is_working_day, preparation_due_default, working_days_before
+from meetings.workdays import (
+    is_working_day,
+    preparation_due_default,
+    preparation_reminder_at,
+    working_days_before,
+)
 from portal.models import AuditEvent
 from tests.meetings.conftest import act, at, call_meeting
 from tests.meetings.test_pages import form_data
@@ -235,6 +240,11 @@ def test_default_deadline_uses_the_meetings_local_day():
     # 23:30 UTC on Monday is 00:30 on Tuesday in Stockholm: the meeting is on Tuesday.
     due = preparation_due_default(datetime(2026, 12, 14, 23, 30, tzinfo=UTC))
     assert due == local(2026, 12, 11, 16)
+
+
+def test_preparation_reminder_falls_on_a_working_day():
+    assert preparation_reminder_at(local(2026, 12, 14, 16)) == local(2026, 12, 10, 16)  # Monday -> Thursday
+    assert preparation_reminder_at(local(2026, 12, 10, 16)) == local(2026, 12, 8, 16)  # Thursday -> Tuesday
 
 
 def test_working_days_before_skips_weekends():

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -179,9 +180,29 @@ class MeetingTimeInput(serializers.Serializer):
     purpose = serializers.CharField()
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    place = serializers.CharField(required=False, allow_blank=True, default="")
-    video_link = serializers.URLField(required=False, allow_blank=True, default="")
-    preparation_due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    place = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="A place, a video link, or both: at least one."
+    )
+    video_link = serializers.URLField(
+        required=False, allow_blank=True, default="", help_text="An https:// link to the video meeting."
+    )
+    preparation_due_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Left out or null: 16:00 Europe/Stockholm, two working days (Mon-Fri, not Swedish "
+        "public holidays) before the meeting's day; none if that has passed.",
+    )
+
+    def validate_video_link(self, value: str) -> str:
+        if value and not value.lower().startswith("https://"):
+            raise ValidationError(_("Länken måste börja med https://."))
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not (attrs.get("place") or "").strip() and not attrs.get("video_link"):
+            raise ValidationError({"place": [_("Fyll i en plats eller en länk till videomötet.")]})
+        return attrs
 
 
 class MeetingCallInput(MeetingTimeInput):
@@ -237,7 +258,8 @@ def _refused(error: services.MeetingError) -> ValidationError:
 
 class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Meetings the caller may see. POST calls a meeting (the coordinator only; agencies
-    without an effective consent are refused)."""
+    without an effective consent are refused). The live room (starting and ending a
+    meeting, with their confirm step) is not part of the API: it is run from the pages."""
 
     serializer_class = MeetingSerializer
     permission_classes = [IsSignedInViewer]
@@ -251,6 +273,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         agenda = Prefetch("agenda_items", queryset=AgendaItem.objects.all())
         return Meeting.objects.select_related("case", "author_agency").prefetch_related(agenda)
 
+    @extend_schema(request=MeetingCallInput, responses={201: MeetingSerializer})
     def create(self, request: Request) -> Response:
         from agencies.models import Agency
         from cases.models import Case, ExternalContact
@@ -277,6 +300,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         meeting = self.get_queryset().get(pk=meeting.pk)
         return Response(self.get_serializer(meeting).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=MeetingTimeInput, responses=MeetingSerializer)
     @action(detail=True, methods=["post"])
     def reschedule(self, request: Request, uuid: str | None = None) -> Response:
         meeting = self.get_object()

@@ -10,9 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consent.rules import STOCKHOLM
+from meetings import workdays
 from meetings.models import ChildVoice, Invitation
-
-DUE_HOUR = time(16, 0)
 
 
 class DateInput(forms.DateInput):
@@ -56,6 +55,8 @@ class MeetingTimeForm(forms.Form):
     day = forms.DateField(label=_("Datum"), widget=DateInput())
     start = forms.TimeField(label=_("Börjar"), widget=TimeInput())
     end = forms.TimeField(label=_("Slutar"), widget=TimeInput())
+    # One pair: a place, a video link, or both ("Plats eller videolänk"); the rule is
+    # checked on the pair (clean) and shown once, on the fieldset.
     place = forms.CharField(
         label=_("Plats"),
         required=False,
@@ -64,15 +65,37 @@ class MeetingTimeForm(forms.Form):
             "Till exempel skolans konferensrum. Skriv inte barnets namn: platsen skickas till externa deltagare."
         ),
     )
-    video_link = forms.URLField(label=_("Länk till videomöte"), required=False, max_length=200, assume_scheme="https")
+    video_link = forms.URLField(
+        label=_("Länk till videomöte"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text=_("En säker länk som börjar med https://."),
+    )
     preparation_due = forms.DateField(
         label=_("Förberedelser senast"),
         required=False,
         widget=DateInput(),
         help_text=_(
-            "Verksamheterna skickar in sin förberedelse senast kl. 16 den här dagen. Lämna tomt: två dagar före."
+            "Verksamheterna skickar in sin förberedelse senast kl. 16 den här dagen (en vardag). "
+            "Lämna tomt: kl. 16 två arbetsdagar före mötet."
         ),
     )
+
+    def clean_video_link(self) -> str:
+        link = self.cleaned_data.get("video_link") or ""
+        if link and not link.lower().startswith("https://"):
+            raise forms.ValidationError(_("Länken måste börja med https://."), code="not_https")
+        return link
+
+    def clean_preparation_due(self) -> date | None:
+        due = self.cleaned_data.get("preparation_due")
+        if due and not workdays.is_working_day(due) and not self._due_unchanged(due):
+            raise forms.ValidationError(_("Välj en vardag som inte är en helgdag."), code="not_working_day")
+        return due
+
+    def _due_unchanged(self, due: date) -> bool:
+        return False
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -80,8 +103,14 @@ class MeetingTimeForm(forms.Form):
         if day and start and end:
             data["starts_at"] = local(day, start)
             data["ends_at"] = local(day, end)
+        if not data.get("place") and not data.get("video_link") and not {"place", "video_link"} & set(self.errors):
+            # Kept on "place", shown once for the pair (the fieldset in _time_fields.html).
+            self.add_error(
+                "place",
+                forms.ValidationError(_("Fyll i en plats eller en länk till videomötet."), code="place_or_link"),
+            )
         due = data.get("preparation_due")
-        data["preparation_due_at"] = local(due, DUE_HOUR) if due else None
+        data["preparation_due_at"] = local(due, workdays.PREPARATION_DUE_TIME) if due else None
         return data
 
     def service_kwargs(self) -> dict[str, Any]:
@@ -115,6 +144,10 @@ class MeetingEditForm(MeetingTimeForm):
     def __init__(self, *args: Any, meeting: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.meeting = meeting
+
+    def _due_unchanged(self, due: date) -> bool:
+        current = self.meeting.preparation_due_at if self.meeting else None
+        return bool(current and timezone.localtime(current).date() == due)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -251,6 +251,11 @@ class Preparation(CaseItem):
         return self.submitted_at is not None
 
     @property
+    def changed_after_submit(self) -> bool:
+        """Edited since it was first handed in (`updated_at` moves only on a real change)."""
+        return self.submitted_at is not None and self.updated_at > self.submitted_at
+
+    @property
     def is_late(self) -> bool:
         due = self.meeting.preparation_due_at
         return bool(due and self.submitted_at and self.submitted_at > due)

@@ -342,20 +342,20 @@ def build_cards(
     for ship in guardianships:
         if ship.has_custody:
             guardians.setdefault(ship.child_id, []).append(ship.guardian)
-    newest = set(
-        Consent.objects.filter(newest_versions_q(), series__in={c.series for c in consents}).values_list(
-            "pk", flat=True
-        )
-    )
     bands = _bands_for(cases.values())
-    # Every version of the cards' series, for who asked (version 1) and who narrowed.
+    # Every version of the cards' series (one query): which is the version in force (no
+    # newer one exists, whoever may see it), who asked (version 1) and who narrowed.
     versions: dict[Any, list[Consent]] = {}
+    newest: set[int] = set()
     for version in (
         Consent.objects.filter(series__in={c.series for c in consents})
+        .annotate(is_newest=newest_versions_q())
         .select_related("created_by", "created_by_agency")
         .order_by("series", "version")
     ):
         versions.setdefault(version.series, []).append(version)
+        if version.is_newest:
+            newest.add(version.pk)
     recipients_by_consent: dict[int, list[Recipient]] = {}
     for row in scope_rows:
         recipients = recipients_by_consent.setdefault(row.consent_id, [])

@@ -31,8 +31,10 @@ from cases.models import MappingEntry, PlanAction, PlanGoal
 from meetings.forms import MeetingCallForm
 from meetings.models import AgendaItem, Meeting
 from portal import limits
+from portal.models import ApiToken
 from tests.cases.conftest import planned  # noqa: F401  (fixture)
 from tests.meetings.conftest import at, consented  # noqa: F401  (fixture)
+from tests.world import mark_reauthenticated
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = (
@@ -406,3 +408,21 @@ def test_malformed_support_entry_id_is_a_message_not_500(planned):  # noqa: F811
     url = reverse("directory:link_action", args=[action.uuid])
     response = client.post(url, {"stod": "not-a-uuid"})
     assert response.status_code < 500
+
+
+@pytest.mark.django_db
+def test_malformed_membership_id_for_an_idp_identity_is_a_message_not_500(world):
+    client = world.client_for(world.school_admin)
+    mark_reauthenticated(client, world.school_admin.user)
+    response = client.post(reverse("idp:identity"), {"membership": "not-a-uuid", "value": "HSA-1"})
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_too_long_api_key_name_is_refused_not_cut(world):
+    client = world.client_for(world.school_staff)
+    mark_reauthenticated(client, world.school_staff.user)
+    response = client.post(reverse("agencies:api_token_create"), {"name": "n" * 101}, follow=True)
+    assert "Texten får vara högst 100 tecken (den är 101)." in response.content.decode()
+    with system_scope():
+        assert not ApiToken.objects.exists()

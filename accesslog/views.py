@@ -24,6 +24,7 @@ from access import policy
 from access.scoping import Viewer, scope
 from accesslog import family_export, selectors, writes
 from accesslog.models import AccessLogEntry
+from portal import limits
 
 PERSONAL_NUMBER_HELP = gettext_lazy("Hela personnumret, ÅÅÅÅMMDD-NNNN. Visar bara er egen verksamhets logg.")
 
@@ -187,13 +188,23 @@ def export_pdf(request: HttpRequest, child_uuid: str) -> HttpResponse:
 class ReviewForm(forms.Form):
     person = forms.ChoiceField(label=gettext_lazy("Personal"), required=False)
     personal_number = forms.CharField(
-        label=gettext_lazy("Barnets personnummer"), required=False, max_length=13, help_text=PERSONAL_NUMBER_HELP
+        label=gettext_lazy("Barnets personnummer"),
+        required=False,
+        max_length=13,
+        help_text=PERSONAL_NUMBER_HELP,
+        error_messages=limits.TOO_LONG,
     )
     since = forms.DateField(
-        label=gettext_lazy("Från och med"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Från och med"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[limits.SEARCH],
     )
     until = forms.DateField(
-        label=gettext_lazy("Till och med"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Till och med"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[limits.SEARCH],
     )
     action = forms.ChoiceField(label=gettext_lazy("Händelse"), required=False)
     unusual = forms.BooleanField(label=gettext_lazy("Bara avvikande åtkomst"), required=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from rest_framework.routers import DefaultRouter
 from access import policy
 from meetings import selectors, services
 from meetings.models import AgendaItem, Decision, Invitation, Meeting, MinuteNote, Preparation, PreparationSection
+from portal import limits
 from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of
 
 # --------------------------------------------------------------------------------------
@@ -177,19 +179,30 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 
 class MeetingTimeInput(serializers.Serializer):
-    purpose = serializers.CharField()
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    purpose = serializers.CharField(max_length=limits.TEXT, error_messages=limits.TOO_LONG)
+    starts_at = serializers.DateTimeField(validators=[limits.MEETING])
+    ends_at = serializers.DateTimeField(validators=[limits.MEETING])
     place = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="A place, a video link, or both: at least one."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=limits.NAME,
+        error_messages=limits.TOO_LONG,
+        help_text="A place, a video link, or both: at least one.",
     )
     video_link = serializers.URLField(
-        required=False, allow_blank=True, default="", help_text="An https:// link to the video meeting."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        error_messages=limits.TOO_LONG,
+        help_text="An https:// link to the video meeting.",
     )
     preparation_due_at = serializers.DateTimeField(
         required=False,
         allow_null=True,
         default=None,
+        validators=[limits.MEETING],
         help_text="Left out or null: 16:00 Europe/Stockholm, two working days (Mon-Fri, not Swedish "
         "public holidays) before the meeting's day; none if that has passed.",
     )
@@ -207,37 +220,62 @@ class MeetingTimeInput(serializers.Serializer):
 
 class MeetingCallInput(MeetingTimeInput):
     case = serializers.UUIDField()
-    agenda = serializers.ListField(child=serializers.CharField(max_length=200), required=False, default=list)
+    agenda = serializers.ListField(
+        child=serializers.CharField(max_length=limits.NAME, error_messages=limits.TOO_LONG),
+        required=False,
+        default=list,
+        max_length=limits.AGENDA_ITEMS,
+    )
     agencies = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
     invite_child = serializers.BooleanField(required=False, default=False)
     externals = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
 
 
 class CancelInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.LINE, error_messages=limits.TOO_LONG
+    )
 
 
 class AnswerInput(serializers.Serializer):
     answer = serializers.ChoiceField(choices=["yes", "no", "maybe"])
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
-    proposed_time = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.SHORT, error_messages=limits.TOO_LONG
+    )
+    proposed_time = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, validators=[limits.MEETING]
+    )
 
 
 class AgendaInput(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    details = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=limits.NAME, error_messages=limits.TOO_LONG)
+    details = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.SHORT, error_messages=limits.TOO_LONG
+    )
 
 
 class PreparationInput(serializers.Serializer):
     meeting = serializers.UUIDField()
-    what_we_see = serializers.CharField(required=False, allow_blank=True, default="")
-    what_we_contribute = serializers.CharField(required=False, allow_blank=True, default="")
-    our_questions = serializers.CharField(required=False, allow_blank=True, default="")
+    what_we_see = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.TEXT, error_messages=limits.TOO_LONG
+    )
+    what_we_contribute = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.TEXT, error_messages=limits.TOO_LONG
+    )
+    our_questions = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.TEXT, error_messages=limits.TOO_LONG
+    )
     # Information category codes per section; empty or left out: the default for the
     # caller's kind of agency.
-    what_we_see_category = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
-    what_we_contribute_category = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
-    our_questions_category = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+    what_we_see_category = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=40, error_messages=limits.TOO_LONG
+    )
+    what_we_contribute_category = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=40, error_messages=limits.TOO_LONG
+    )
+    our_questions_category = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=40, error_messages=limits.TOO_LONG
+    )
     submit = serializers.BooleanField(required=False, default=False)
 
 
@@ -245,6 +283,16 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request) -> 
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def _for_meeting(queryset: Any, meeting: str | None) -> Any:
+    """`?meeting=<uuid>` narrows a list to one meeting; a malformed uuid matches nothing."""
+    if not meeting:
+        return queryset
+    try:
+        return queryset.filter(meeting__uuid=meeting)
+    except DjangoValidationError:
+        return queryset.none()
 
 
 def _refused(error: services.MeetingError) -> ValidationError:
@@ -369,9 +417,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         queryset = Invitation.objects.select_related("meeting", "agency", "guardian", "external")
-        meeting = self.request.query_params.get("meeting")
-        if meeting:
-            queryset = queryset.filter(meeting__uuid=meeting)
+        return _for_meeting(queryset, self.request.query_params.get("meeting"))
         return queryset
 
     @action(detail=True, methods=["post"])
@@ -405,10 +451,7 @@ class PreparationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         # category, so one the caller may not read is absent from the answer.
         sections = Prefetch("sections", queryset=PreparationSection.objects.select_related("category"))
         queryset = Preparation.objects.select_related("meeting", "author_agency").prefetch_related(sections)
-        meeting = self.request.query_params.get("meeting")
-        if meeting:
-            queryset = queryset.filter(meeting__uuid=meeting)
-        return queryset
+        return _for_meeting(queryset, self.request.query_params.get("meeting"))
 
     def create(self, request: Request) -> Response:
         viewer = viewer_of(request)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from consent.rules import STOCKHOLM
 from meetings import workdays
 from meetings.models import ChildVoice, Invitation
+from portal import limits
 
 
 class DateInput(forms.DateInput):
@@ -51,8 +52,10 @@ class MeetingTimeForm(forms.Form):
         label=_("Syfte med mötet"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Står i inbjudan. Skriv så att familjen förstår vad mötet ska leda till."),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
     )
-    day = forms.DateField(label=_("Datum"), widget=DateInput())
+    day = forms.DateField(label=_("Datum"), widget=DateInput(), validators=[limits.MEETING])
     start = forms.TimeField(label=_("Börjar"), widget=TimeInput())
     end = forms.TimeField(label=_("Slutar"), widget=TimeInput())
     # One pair: a place, a video link, or both ("Plats eller videolänk"); the rule is
@@ -64,6 +67,7 @@ class MeetingTimeForm(forms.Form):
         help_text=_(
             "Till exempel skolans konferensrum. Skriv inte barnets namn: platsen skickas till externa deltagare."
         ),
+        error_messages=limits.TOO_LONG,
     )
     video_link = forms.URLField(
         label=_("Länk till videomöte"),
@@ -71,11 +75,13 @@ class MeetingTimeForm(forms.Form):
         max_length=200,
         assume_scheme="https",
         help_text=_("En säker länk som börjar med https://."),
+        error_messages=limits.TOO_LONG,
     )
     preparation_due = forms.DateField(
         label=_("Förberedelser senast"),
         required=False,
         widget=DateInput(),
+        validators=[limits.MEETING],
         help_text=_(
             "Verksamheterna skickar in sin förberedelse senast kl. 16 den här dagen (en vardag). "
             "Lämna tomt: kl. 16 två arbetsdagar före mötet."
@@ -164,6 +170,8 @@ class MeetingCallForm(MeetingTimeForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("En punkt per rad. Familjen kan lägga till egna punkter."),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
     )
     agencies = forms.TypedMultipleChoiceField(
         label=_("Verksamheter"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
@@ -179,6 +187,26 @@ class MeetingCallForm(MeetingTimeForm):
         # consent with a message naming the agency (and the template greys them out).
         set_choices(self.fields["agencies"], list(agency_choices))
         set_choices(self.fields["externals"], list(external_choices))
+
+    def clean_agenda(self) -> str:
+        # Each line becomes an agenda item: a line longer than an item's title is refused
+        # with its number, rather than cut short without a word.
+        value: str = self.cleaned_data.get("agenda", "")
+        lines = [line.strip() for line in value.splitlines() if line.strip()]
+        for number, line in enumerate(lines, start=1):
+            if len(line) > limits.NAME:
+                raise forms.ValidationError(
+                    _("Punkt %(number)d är för lång: högst %(limit)d tecken per rad (den är %(length)d)."),
+                    code="agenda_line_too_long",
+                    params={"number": number, "limit": limits.NAME, "length": len(line)},
+                )
+        if len(lines) > limits.AGENDA_ITEMS:
+            raise forms.ValidationError(
+                _("Dagordningen får ha högst %(limit)d punkter (den har %(count)d)."),
+                code="agenda_too_many",
+                params={"limit": limits.AGENDA_ITEMS, "count": len(lines)},
+            )
+        return value
 
     def service_kwargs(self) -> dict[str, Any]:
         kwargs = super().service_kwargs()
@@ -213,6 +241,7 @@ class CancelForm(forms.Form):
         required=False,
         max_length=300,
         help_text=_("Visas i portalen för de inbjudna, inte i e-posten."),
+        error_messages=limits.TOO_LONG,
     )
 
 
@@ -227,23 +256,29 @@ class AnswerForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
-        label=_("Kommentar"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Kommentar"),
+        required=False,
+        max_length=limits.SHORT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages=limits.TOO_LONG,
     )
     proposed_time = forms.DateTimeField(
         label=_("Föreslå en annan tid"),
         required=False,
         widget=DateTimeLocalInput(),
         input_formats=["%Y-%m-%dT%H:%M"],
+        validators=[limits.MEETING],
     )
 
 
 class AgendaItemForm(forms.Form):
-    title = forms.CharField(label=_("Ny punkt"), max_length=200)
+    title = forms.CharField(label=_("Ny punkt"), max_length=200, error_messages=limits.TOO_LONG)
     details = forms.CharField(
         label=_("Mer om punkten"),
         required=False,
-        max_length=2000,
+        max_length=limits.SHORT,
         widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages=limits.TOO_LONG,
     )
 
 
@@ -258,15 +293,27 @@ class PreparationForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Hur ser barnets situation ut från er verksamhet? Skriv en sammanfattning, inte er journal."),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
     )
     what_we_see_category = forms.ChoiceField(label=_("Vilken sorts information är ”Det här ser vi”?"), required=False)
     what_we_contribute = forms.CharField(
-        label=_("Det här kan vi bidra med"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Det här kan vi bidra med"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
     )
     what_we_contribute_category = forms.ChoiceField(
         label=_("Vilken sorts information är ”Det här kan vi bidra med”?"), required=False
     )
-    our_questions = forms.CharField(label=_("Våra frågor"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    our_questions = forms.CharField(
+        label=_("Våra frågor"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
+    )
     our_questions_category = forms.ChoiceField(label=_("Vilken sorts information är ”Våra frågor”?"), required=False)
 
     def __init__(self, *args: Any, categories: Any = (), **kwargs: Any) -> None:
@@ -290,9 +337,27 @@ class ChildVoiceForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
-    good_things = forms.CharField(label=_("Det här är bra"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    hard_things = forms.CharField(label=_("Det här är svårt"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    wishes = forms.CharField(label=_("Det här önskar jag"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    good_things = forms.CharField(
+        label=_("Det här är bra"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.SHORT,
+        error_messages=limits.TOO_LONG,
+    )
+    hard_things = forms.CharField(
+        label=_("Det här är svårt"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.SHORT,
+        error_messages=limits.TOO_LONG,
+    )
+    wishes = forms.CharField(
+        label=_("Det här önskar jag"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.SHORT,
+        error_messages=limits.TOO_LONG,
+    )
     share_with = forms.ChoiceField(
         label=_("Vem får läsa det du skriver?"),
         choices=ChildVoice.ShareWith.choices,
@@ -309,11 +374,21 @@ class ChildVoiceForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label=_("Anteckning"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    text = forms.CharField(
+        label=_("Anteckning"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
+    )
 
 
 class DecisionForm(forms.Form):
-    text = forms.CharField(label=_("Beslut"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    text = forms.CharField(
+        label=_("Beslut"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
+    )
     responsible_agency = forms.TypedChoiceField(
         label=_("Ansvarig verksamhet"), coerce=int, required=False, empty_value=None
     )
@@ -322,8 +397,9 @@ class DecisionForm(forms.Form):
         required=False,
         max_length=200,
         help_text=_("Till exempel en vårdnadshavare eller en extern kontakt."),
+        error_messages=limits.TOO_LONG,
     )
-    due_date = forms.DateField(label=_("Klart senast"), widget=DateInput())
+    due_date = forms.DateField(label=_("Klart senast"), widget=DateInput(), validators=[limits.PLANNED])
 
     def __init__(self, *args: Any, agency_choices: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -333,5 +409,9 @@ class DecisionForm(forms.Form):
 class MinutesReplyForm(forms.Form):
     approved = forms.BooleanField(label=_("Jag godkänner anteckningarna"), required=False)
     comment = forms.CharField(
-        label=_("Kommentar"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Kommentar"),
+        required=False,
+        max_length=limits.TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=limits.TOO_LONG,
     )

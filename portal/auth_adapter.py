@@ -86,7 +86,9 @@ class PortalMFAAdapter(DefaultMFAAdapter):
     error_messages = {
         **DefaultMFAAdapter.error_messages,
         "incorrect_code": _("Koden stämmer inte. Skriv de sex siffror appen visar nu, eller en reservkod."),
-        "cannot_delete_authenticator": _("Personal måste logga in med en kod från en app. Du kan byta app men inte stänga av."),
+        "cannot_delete_authenticator": _(
+            "Personal måste logga in med en kod från en app. Du kan byta app men inte stänga av."
+        ),
     }
 
     def can_delete_authenticator(self, authenticator: object) -> bool:

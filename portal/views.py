@@ -4,9 +4,9 @@ and the health and reference endpoints used by operations and `make bench`."""
 from __future__ import annotations
 
 from django.db import connection
-from django.templatetags.static import static
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from portal.panels import panels

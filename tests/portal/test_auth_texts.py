@@ -70,8 +70,16 @@ def totp_now() -> str:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_pages_before_sign_in(world, language):
     client = client_in(language)
-    for name in ["account_login", "account_reset_password", "account_request_login_code", "account_signup"]:
+    for name in [
+        "account_login",
+        "account_reset_password",
+        "account_request_login_code",
+        "account_signup",
+        "account_inactive",
+        "account_email_verification_sent",
+    ]:
         assert_page(client.get(reverse(name)), name)
+    assert_page(client.get(reverse("account_confirm_email", args=["ogiltig"])), "confirm email")
     assert_page(client.get(reverse("socialaccount_login_cancelled")), "login cancelled")
     assert_page(client.get(reverse("socialaccount_login_error")), "login error", status=401)
 
@@ -147,7 +155,13 @@ def test_totp_page_focuses_the_code(world, language):
 def test_pages_after_sign_in(world, language):
     membership = world.school_staff
     client = client_in(language, world.client_for(membership))
-    for name in ["account_logout", "account_reauthenticate", "mfa_reauthenticate", "account_change_password"]:
+    for name in [
+        "account_logout",
+        "account_reauthenticate",
+        "mfa_reauthenticate",
+        "account_change_password",
+        "usersessions_list",
+    ]:
         assert_page(client.get(reverse(name)), name)
     mark_reauthenticated(client, membership.user)
     for name in ["mfa_index", "mfa_view_recovery_codes", "mfa_generate_recovery_codes", "socialaccount_connections"]:
@@ -155,6 +169,13 @@ def test_pages_after_sign_in(world, language):
         if response.status_code in (302, 404):  # no recovery codes yet
             continue
         assert_page(response, name)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_family_pages(world, language):
+    client = client_in(language, world.client_for(world.guardian1.user))
+    for name in ["mfa_index", "account_set_password", "mfa_activate_totp", "usersessions_list"]:
+        assert_page(client.get(reverse(name)), name)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -37,9 +37,7 @@ class Command(BaseCommand):
             directory = start_up_mail_directory()
             directory.mkdir(parents=True, exist_ok=True)
             DemoMailFile.sent = 0
-            with override_settings(
-                PORTAL_EMAIL_BACKEND=f"{__name__}.DemoMailFile", EMAIL_FILE_PATH=str(directory)
-            ):
+            with override_settings(PORTAL_EMAIL_BACKEND=f"{__name__}.DemoMailFile", EMAIL_FILE_PATH=str(directory)):
                 world = demo.seed()
             if DemoMailFile.sent:
                 self.stdout.write(
@@ -62,5 +60,3 @@ def _shown(directory: Path) -> str:
         return str(directory.relative_to(Path.cwd()))
     except ValueError:
         return str(directory)
-
-

@@ -4,6 +4,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Links in mail (the demo's too, made by `make demo`) point at the port the portal is served on.
+export SITE_URL ?= http://127.0.0.1:$(PORT)
 # make run also starts the local test OpenID provider ("Logga in med BankID (test)"); EID_DEMO=0 turns it off.
 EID_DEMO ?= 1
 EID_PORT ?= 8090
@@ -38,7 +40,7 @@ demo: migrate
 ## make run: the portal on http://127.0.0.1:$(PORT) (HTTP + websockets), embedded default.
 run: demo
 	@echo "Samverkansportalen: http://127.0.0.1:$(PORT)/  (demo sign-ins: see README.md; TOTP code: make totp)"
-	@export SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}"; IDP=; \
+	@IDP=; \
 	  if [ "$(EID_DEMO)" = 1 ] && [ -z "$${PORTAL_EID_ISSUER:-}" ] && command -v node >/dev/null; then \
 	    [ -d tests/idp/node_modules/oidc-provider ] || npm ci --prefix tests/idp --no-audit --no-fund --loglevel=error; \
 	    node tests/idp/server.js --port $(EID_PORT) --client "portal:embedded-demo-secret:http://127.0.0.1:$(PORT)/konto/oidc/eid/login/callback/,http://127.0.0.1:$(PORT)/eid/bekrafta/svar/" 2>/dev/null & IDP=$$!; \

@@ -27,7 +27,7 @@ def month_choices(count: int = 12) -> list[tuple[str, str]]:
     year, month = periods.current_month()
     choices = []
     for _i in range(count):
-        label = formats.date_format(date(year, month, 1), "F Y")
+        label = formats.date_format(date(year, month, 1), "YEAR_MONTH_FORMAT")
         choices.append((f"{year}-{month:02d}", label))
         month -= 1
         if month == 0:

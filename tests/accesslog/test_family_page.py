@@ -53,7 +53,7 @@ def test_days_are_headed_and_in_order_newest_first(world):
     assert html.index("Måndag 9 mars 2026") < html.index("Söndag 8 mars 2026") < html.index("Lördag 7 mars 2026")
     assert html.index("Sist Person") < html.index("Mitt Person") < html.index("Först Person")
     assert "Sist Person</strong>, mentor" in html
-    assert "kl. 14.05" in html
+    assert "kl. 14:05" in html
 
 
 def test_the_familys_own_reads_and_refused_attempts_are_not_listed(world):

@@ -287,4 +287,4 @@ def test_the_django_admin_shows_the_log_read_only(world):
 
 def test_timezone_of_the_page_is_stockholm(world):
     health_read(world, "Hanna Hälsa", at=datetime(2026, 7, 1, 21, 15, tzinfo=UTC))
-    assert "2026-07-01 23.15" in review(world).content.decode()
+    assert "2026-07-01 23:15" in review(world).content.decode()

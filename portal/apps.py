@@ -26,7 +26,11 @@ def _weekday_formats() -> None:
     string back as a format."""
     from django.utils import formats
 
-    formats.FORMAT_SETTINGS = formats.FORMAT_SETTINGS | {"WEEKDAY_DATE_FORMAT", "WEEKDAY_MONTH_DAY_FORMAT"}
+    formats.FORMAT_SETTINGS = formats.FORMAT_SETTINGS | {
+        "WEEKDAY_DATE_FORMAT",
+        "WEEKDAY_MONTH_DAY_FORMAT",
+        "TIME_SECONDS_FORMAT",
+    }
 
 
 def _friendly_not_found_in_debug() -> None:

@@ -15,4 +15,5 @@ SHORT_DATE_FORMAT = "Y-m-d"  # 2027-12-04
 SHORT_DATETIME_FORMAT = "Y-m-d H:i"  # 2027-12-04 13:00
 WEEKDAY_DATE_FORMAT = "l j F Y"  # lördag 4 december 2027
 WEEKDAY_MONTH_DAY_FORMAT = "l j F"  # lördag 4 december
+TIME_SECONDS_FORMAT = "H:i:s"  # 13:00:21 (the steps of a visit in "Vem har tittat?")
 FIRST_DAY_OF_WEEK = 1

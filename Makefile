@@ -29,7 +29,7 @@ compilemessages: $(STAMP)
 
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l en --ignore '.venv/*' --ignore 'tests/*' --no-obsolete
-	$(BIN)/python manage.py makemessages -d djangojs -l en --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
+	$(BIN)/python manage.py makemessages -d djangojs -l en --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --no-obsolete
 
 migrate: $(STAMP) compilemessages
 	@$(BIN)/python manage.py migrate --noinput -v 0

@@ -23,6 +23,7 @@ from access import policy
 from cases import selectors, services
 from cases.models import Case, LifeArea, MappingEntry, PlanAction, PlanGoal
 from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of
+from portal.api_schema import OutputSerializer
 
 
 class StaffWritesOnly(IsSignedInViewer):
@@ -194,12 +195,12 @@ class PlanInput(serializers.Serializer):
     coordinator_will_not = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class NamedRefSerializer(serializers.Serializer):
+class NamedRefSerializer(OutputSerializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
 
 
-class PlanSerializer(serializers.Serializer):
+class PlanSerializer(OutputSerializer):
     """The joint plan of a collaboration (version 0 and empty texts before it is written)."""
 
     case = serializers.UUIDField()

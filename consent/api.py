@@ -33,6 +33,7 @@ from consent import selectors, services
 from consent.models import Consent, ConsentDecision
 from consent.services import newest_versions_q
 from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of
+from portal.api_schema import OutputSerializer
 
 
 class PolicyMembershipField(serializers.SlugRelatedField):
@@ -111,7 +112,7 @@ class DecisionInSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class DecisionRecordedSerializer(serializers.Serializer):
+class DecisionRecordedSerializer(OutputSerializer):
     decision = serializers.ChoiceField(choices=ConsentDecision.Decision.choices)
     method = serializers.ChoiceField(choices=ConsentDecision.Method.choices)
     decided_at = serializers.DateTimeField()

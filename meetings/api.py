@@ -26,6 +26,7 @@ from access import policy
 from meetings import selectors, services
 from meetings.models import AgendaItem, Decision, Invitation, Meeting, MinuteNote, Preparation, PreparationSection
 from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of
+from portal.api_schema import OutputSerializer
 
 # --------------------------------------------------------------------------------------
 # Output
@@ -58,7 +59,7 @@ class AgendaItemSerializer(serializers.Serializer):
     by_family = serializers.BooleanField()
 
 
-class AgendaItemCreatedSerializer(serializers.Serializer):
+class AgendaItemCreatedSerializer(OutputSerializer):
     id = serializers.UUIDField()
     title = serializers.CharField()
 
@@ -269,14 +270,14 @@ def _refused(error: services.MeetingError) -> APIException:
     return ValidationError({"detail": str(error)})
 
 
-class MinuteNoteSerializer(serializers.Serializer):
+class MinuteNoteSerializer(OutputSerializer):
     id = serializers.UUIDField()
     agenda_item = serializers.CharField(allow_null=True, help_text="the agenda item's title")
     text = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 
-class MinutesSerializer(serializers.Serializer):
+class MinutesSerializer(OutputSerializer):
     """Notes and decisions of a meeting as the caller may see them."""
 
     meeting = serializers.UUIDField()

@@ -48,6 +48,17 @@ class PortalAuthenticationScheme(OpenApiAuthenticationExtension):
         ]
 
 
+class OutputSerializer(serializers.Serializer):
+    """The documented shape of an answer, never input: every field is read-only (and so
+    required in the schema — use it only where every field is always present)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for field in fields.values():
+            field.read_only = True
+        return fields
+
+
 class ErrorSerializer(serializers.Serializer):
     """An error: the reason, in the caller's language (Swedish by default)."""
 

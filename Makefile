@@ -4,12 +4,14 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Links in mail (the demo's too, made by `make demo`) point at the port the portal is served on.
+export SITE_URL ?= http://127.0.0.1:$(PORT)
 # make run also starts the local test OpenID provider ("Logga in med BankID (test)"); EID_DEMO=0 turns it off.
 EID_DEMO ?= 1
 EID_PORT ?= 8090
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-e2e lint format typecheck messages compilemessages migrate demo totp bench clean ci
+.PHONY: run test test-unit test-e2e lint format typecheck messages compilemessages migrate demo totp bench faults load clean ci
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,7 +29,7 @@ compilemessages: $(STAMP)
 
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l en --ignore '.venv/*' --ignore 'tests/*' --no-obsolete
-	$(BIN)/python manage.py makemessages -d djangojs -l en --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
+	$(BIN)/python manage.py makemessages -d djangojs -l en --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --no-obsolete
 
 migrate: $(STAMP) compilemessages
 	@$(BIN)/python manage.py migrate --noinput -v 0
@@ -38,7 +40,7 @@ demo: migrate
 ## make run: the portal on http://127.0.0.1:$(PORT) (HTTP + websockets), embedded default.
 run: demo
 	@echo "Samverkansportalen: http://127.0.0.1:$(PORT)/  (demo sign-ins: see README.md; TOTP code: make totp)"
-	@export SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}"; IDP=; \
+	@IDP=; \
 	  if [ "$(EID_DEMO)" = 1 ] && [ -z "$${PORTAL_EID_ISSUER:-}" ] && command -v node >/dev/null; then \
 	    [ -d tests/idp/node_modules/oidc-provider ] || npm ci --prefix tests/idp --no-audit --no-fund --loglevel=error; \
 	    node tests/idp/server.js --port $(EID_PORT) --client "portal:embedded-demo-secret:http://127.0.0.1:$(PORT)/konto/oidc/eid/login/callback/,http://127.0.0.1:$(PORT)/eid/bekrafta/svar/" 2>/dev/null & IDP=$$!; \
@@ -72,8 +74,17 @@ typecheck: $(STAMP)
 bench: $(STAMP) compilemessages
 	@bin/bench
 
+# Issue 18: worker SIGKILL, PostgreSQL restart and Redis SIGKILL on the production layout,
+# with a PostgreSQL cluster and a Redis of its own (RELIABILITY.md).
+faults: $(STAMP) compilemessages
+	@$(BIN)/python bench/faults.py
+
+# Issue 18: 500 simulated people walking the personas' pages (locust, in .venv-load).
+load: $(STAMP) compilemessages
+	@$(BIN)/python bench/load.py
+
 ci:
 	@.ci/run
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles artifacts
+	rm -rf $(VENV) .venv-load db.sqlite3 staticfiles artifacts

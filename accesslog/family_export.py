@@ -370,25 +370,25 @@ def access_log(viewer: Viewer, child_id: int) -> tuple[list[dict[str, Any]], lis
             days[-1].groups.append(group)
         if what not in group.what:
             group.what.append(what)
-        time_of_day = local.strftime("%H.%M")
+        time_of_day = formats.time_format(local)
         if not group.times or group.times[-1] != time_of_day:
             group.times.append(time_of_day)
     return result, days
 
 
 def _readable(value: Any) -> Any:
-    """Values as a person reads them: Ja/Nej, "12 mars 2014", "9 november 2026 kl. 08.00"."""
+    """Values as a person reads them: Ja/Nej, "12 mars 2014", "9 november 2026 kl. 08:00"."""
     if value is True:
         return _("Ja")
     if value is False:
         return _("Nej")
     if isinstance(value, datetime):
         return _("%(day)s kl. %(time)s") % {
-            "day": formats.date_format(value, "j F Y"),
-            "time": formats.time_format(value, "H.i"),
+            "day": formats.date_format(value),
+            "time": formats.time_format(value),
         }
     if isinstance(value, date):
-        return formats.date_format(value, "j F Y")
+        return formats.date_format(value)
     return value
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,12 +32,12 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import ExtractHour, RowNumber
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from access.scoping import Viewer, system_scope
 from accesslog.models import LABELS, AccessLogEntry
+from accesslog.visits import VISIT_GAP, Day, by_day, group_visits
 from accesslog.words import model_words
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -117,18 +117,6 @@ ROLE_WORDS = {
 }
 
 
-def _verbs() -> dict[str, str]:
-    return {
-        AccessLogEntry.Action.VIEW: _("tittade på"),
-        AccessLogEntry.Action.LIST: _("såg i en lista"),
-        AccessLogEntry.Action.EXPORT: _("tog ut en kopia av"),
-        AccessLogEntry.Action.LIVE: _("följde direkt i portalen"),
-        AccessLogEntry.Action.CREATE: _("lade till"),
-        AccessLogEntry.Action.UPDATE: _("ändrade"),
-        AccessLogEntry.Action.CONSENT: _("registrerade ett samtyckesbeslut om"),
-    }
-
-
 def thing_words(object_type: str, count: int = 1) -> str:
     """'samverkan', '3 insatser i planen' — the model's own Swedish names."""
     if object_type in LABELS:  # the log itself, under its label of today or of before
@@ -163,55 +151,6 @@ def person_words(entry: AccessLogEntry) -> str:
     return _("%(name)s (%(role)s)") % {"name": name, "role": role_words(entry)}
 
 
-@dataclass
-class Visit:
-    """One person's reads in one request, in plain words."""
-
-    at: datetime
-    who: str
-    agency: str
-    role: str
-    name: str
-    what: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Day:
-    day: date
-    visits: list[Visit]
-
-
-def group_by_day(entries: Iterable[AccessLogEntry]) -> list[Day]:
-    """Newest first; one line per person and request ("tittade på samverkan och 3 möten")."""
-    verbs = _verbs()
-    days: list[Day] = []
-    last_key: tuple[Any, ...] | None = None
-    for entry in entries:
-        local = timezone.localtime(entry.at, STOCKHOLM)
-        if not days or days[-1].day != local.date():
-            days.append(Day(day=local.date(), visits=[]))
-            last_key = None
-        # One request is one visit; entries written outside a request (imports, the
-        # demo) are grouped by person and minute.
-        key = (entry.request_id or f"{local:%Y%m%d%H%M}", entry.actor_id, entry.chain)
-        if key != last_key:
-            days[-1].visits.append(
-                Visit(
-                    at=local,
-                    who=person_words(entry),
-                    agency=entry.agency_name,
-                    role=role_words(entry),
-                    name=entry.actor_name,
-                )
-            )
-            last_key = key
-        phrase = f"{verbs.get(entry.action, entry.action)} {thing_words(entry.object_type, entry.count)}"
-        visit = days[-1].visits[-1]
-        if phrase not in visit.what:
-            visit.what.insert(0, phrase)  # entries come newest first; read in order
-    return days
-
-
 # --------------------------------------------------------------------------------------
 # The family: "Vem har tittat?"
 # --------------------------------------------------------------------------------------
@@ -226,14 +165,63 @@ def family_children(viewer: Viewer) -> list[Any]:
     return list(Child.objects.order_by("first_name", "pk"))
 
 
+# The family's page is paged by visits. One query reads at most this many entries; a
+# visit that may go on past the last of them waits for the next page.
+FAMILY_ROWS = 2000
+
+
+@dataclass
+class VisitPage:
+    days: list[Day]
+    next_cursor: str | None
+
+
+def family_visits(viewer: Viewer, *, child_id: int, cursor: Cursor | None, size: int = PAGE_SIZE) -> VisitPage:
+    """Who at the agencies has looked at this child's information, one line per visit
+    (`accesslog.visits`): newest first, at most `size` visits, in one query.
+
+    The next page starts before the oldest visit shown (`Cursor` with id 0: strictly
+    earlier entries), and a visit that reaches into the shown time is shown whole, so a
+    visit is not split between pages (except past `FAMILY_ROWS` entries in one sitting)."""
+    queryset = _family_queryset(child_id)
+    rows = list(_after(queryset.order_by("-at", "-id"), cursor)[: FAMILY_ROWS + 1])
+    truncated = len(rows) > FAMILY_ROWS
+    rows = rows[:FAMILY_ROWS]
+    found = group_visits(rows, role_words)
+    complete = found
+    if truncated:
+        # Unread older entries could still belong to a visit that starts near the end.
+        oldest = rows[-1].at
+        complete = [v for v in found if v.start - oldest >= VISIT_GAP] or found
+    shown = complete[:size]
+    if not shown or not (truncated or len(complete) > size):
+        return VisitPage(days=by_day(shown), next_cursor=None)
+    boundary = min(v.start for v in shown)
+    taken = {id(v) for v in shown}
+    grown = True
+    while grown:
+        grown = False
+        for visit in complete:
+            if id(visit) not in taken and visit.end >= boundary:
+                shown.append(visit)
+                taken.add(id(visit))
+                boundary = min(boundary, visit.start)
+                grown = True
+    shown.sort(key=lambda v: (v.start, v.end), reverse=True)
+    return VisitPage(days=by_day(shown), next_cursor=Cursor(boundary, 0).encode())
+
+
+def _family_queryset(child_id: int) -> QuerySet[AccessLogEntry]:
+    # "family" and "family:<child id>" (accesslog.basis.family_chain).
+    return AccessLogEntry.objects.filter(child_id=child_id, outcome=AccessLogEntry.Outcome.ALLOWED).exclude(
+        chain__startswith="family"
+    )
+
+
 def family_entries(viewer: Viewer, *, child_id: int, cursor: Cursor | None, size: int = PAGE_SIZE) -> Page:
     """Who at the agencies has looked at this child's information: newest first, without
     the family's own reads and without refused attempts."""
-    # "family" and "family:<child id>" (accesslog.basis.family_chain).
-    queryset = AccessLogEntry.objects.filter(child_id=child_id, outcome=AccessLogEntry.Outcome.ALLOWED).exclude(
-        chain__startswith="family"
-    )
-    return _page(queryset, cursor, size)
+    return _page(_family_queryset(child_id), cursor, size)
 
 
 # --------------------------------------------------------------------------------------

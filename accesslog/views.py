@@ -24,6 +24,7 @@ from access import policy
 from access.scoping import Viewer, scope
 from accesslog import family_export, selectors, writes
 from accesslog.models import AccessLogEntry
+from portal import limits
 
 PERSONAL_NUMBER_HELP = gettext_lazy("Hela personnumret, ÅÅÅÅMMDD-NNNN. Visar bara er egen verksamhets logg.")
 
@@ -102,7 +103,7 @@ def family_child(request: HttpRequest, child_uuid: str) -> HttpResponse:
     viewer = _require_family(request)
     child = _child(viewer, child_uuid)
     cursor = selectors.Cursor.decode(request.GET.get("fore"))
-    page = selectors.family_entries(viewer, child_id=child.pk, cursor=cursor)
+    page = selectors.family_visits(viewer, child_id=child.pk, cursor=cursor)
     try:
         family_export.check_allowed(viewer, child)
         can_export = True
@@ -114,7 +115,9 @@ def family_child(request: HttpRequest, child_uuid: str) -> HttpResponse:
         {
             "child": child,
             "can_export": can_export,
-            "days": selectors.group_by_day(page.entries),
+            "days": page.days,
+            # The child reading about herself is spoken to ("det som står om dig").
+            "to_child": viewer.role == "child",
             "next_cursor": page.next_cursor,
             "is_later_page": cursor is not None,
         },
@@ -185,13 +188,23 @@ def export_pdf(request: HttpRequest, child_uuid: str) -> HttpResponse:
 class ReviewForm(forms.Form):
     person = forms.ChoiceField(label=gettext_lazy("Personal"), required=False)
     personal_number = forms.CharField(
-        label=gettext_lazy("Barnets personnummer"), required=False, max_length=13, help_text=PERSONAL_NUMBER_HELP
+        label=gettext_lazy("Barnets personnummer"),
+        required=False,
+        max_length=13,
+        help_text=PERSONAL_NUMBER_HELP,
+        error_messages=limits.TOO_LONG,
     )
     since = forms.DateField(
-        label=gettext_lazy("Från och med"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Från och med"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[limits.SEARCH],
     )
     until = forms.DateField(
-        label=gettext_lazy("Till och med"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Till och med"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[limits.SEARCH],
     )
     action = forms.ChoiceField(label=gettext_lazy("Händelse"), required=False)
     unusual = forms.BooleanField(label=gettext_lazy("Bara avvikande åtkomst"), required=False)

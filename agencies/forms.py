@@ -2,17 +2,19 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Membership
+from portal import limits
 
 
 class InviteForm(forms.Form):
-    full_name = forms.CharField(label=_("Namn"), max_length=200)
-    email = forms.EmailField(label=_("E-post"))
+    full_name = forms.CharField(label=_("Namn"), max_length=200, error_messages=limits.TOO_LONG)
+    email = forms.EmailField(label=_("E-post"), max_length=254, error_messages=limits.TOO_LONG)
     role = forms.ChoiceField(label=_("Roll"), choices=Membership.Role.choices)
     title = forms.CharField(
         label=_("Befattning"),
         max_length=100,
         required=False,
         help_text=_("Till exempel mentor, skolsköterska eller handläggare."),
+        error_messages=limits.TOO_LONG,
     )
 
 
@@ -22,9 +24,14 @@ class AcceptForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         min_length=12,
         help_text=_("Minst 12 tecken."),
+        max_length=128,
+        error_messages=limits.TOO_LONG,
     )
     password2 = forms.CharField(
-        label=_("Upprepa lösenordet"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Upprepa lösenordet"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        max_length=128,
+        error_messages=limits.TOO_LONG,
     )
 
     def clean(self) -> dict:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from agencies import services
 from agencies.forms import AcceptForm, InviteForm
 from agencies.models import Membership, StaffInvitation
+from portal import limits
 
 
 def _require_admin(request: HttpRequest) -> None:
@@ -120,9 +121,13 @@ def api_token_create(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
     if not viewer.is_staff:
         raise Http404
-    name = (request.POST.get("name") or "").strip()[:100]
+    name = (request.POST.get("name") or "").strip()
     if not name:
         messages.error(request, _("Ge nyckeln ett namn, till exempel vad den ska användas till."))
+        return redirect("agencies:api_tokens")
+    limit = ApiToken._meta.get_field("name").max_length or 0
+    if len(name) > limit:  # refused with a word, not cut short
+        messages.error(request, limits.MESSAGE % {"limit_value": limit, "show_value": len(name)})
         return redirect("agencies:api_tokens")
     _token, raw = services.api_token_issue(viewer=viewer, name=name)
     tokens = ApiToken.objects.filter(membership_id=viewer.membership_id).order_by("-created_at")

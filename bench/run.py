@@ -142,7 +142,7 @@ class Layout:
         self._spawn(
             "nginx", ["nginx", "-c", str(self.prefix / "nginx.conf"), "-p", str(self.prefix), "-g", "daemon off;"]
         )
-        deadline = time.time() + 60
+        deadline = time.time() + 240
         while time.time() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/halsa/", timeout=2) as r:

@@ -22,6 +22,7 @@ from rest_framework.routers import DefaultRouter
 from access import policy
 from cases import selectors, services
 from cases.models import Case, LifeArea, MappingEntry, PlanAction, PlanGoal
+from portal import limits
 from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of
 from portal.api_schema import OutputSerializer
 
@@ -115,11 +116,13 @@ class MappingEntrySerializer(serializers.ModelSerializer):
 class MappingEntryInput(serializers.Serializer):
     case = serializers.UUIDField(required=False)
     area = serializers.ChoiceField(choices=LifeArea.choices)
-    current_state = serializers.CharField()
-    desired_state = serializers.CharField(required=False, allow_blank=True, default="")
+    current_state = serializers.CharField(max_length=limits.TEXT, error_messages=limits.TOO_LONG)
+    desired_state = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.TEXT, error_messages=limits.TOO_LONG
+    )
     is_priority = serializers.BooleanField(required=False, default=False)
     # An information category code; empty or left out: the life area's default.
-    category = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    category = serializers.CharField(required=False, allow_blank=True, max_length=40, error_messages=limits.TOO_LONG)
 
 
 class PlanActionSerializer(serializers.ModelSerializer):
@@ -156,11 +159,19 @@ class PlanActionSerializer(serializers.ModelSerializer):
 
 class PlanActionInput(serializers.Serializer):
     case = serializers.UUIDField(required=False)
-    description = serializers.CharField()
+    description = serializers.CharField(max_length=limits.SHORT, error_messages=limits.TOO_LONG)
     due_date = serializers.DateField()
     responsible_agency = serializers.UUIDField(required=False, allow_null=True, default=None)
-    responsible_person = serializers.CharField(required=False, allow_blank=True, default="")
+    responsible_person = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.NAME, error_messages=limits.TOO_LONG
+    )
     goal = serializers.UUIDField(required=False, allow_null=True, default=None)
+
+    def validate_due_date(self, value: Any) -> Any:
+        # In the window, unless it is the action's own date left as it was (context).
+        if value != self.context.get("due_date"):
+            limits.PLANNED(value)
+        return value
 
 
 class PlanActionStatusInput(serializers.Serializer):
@@ -188,11 +199,19 @@ class PlanGoalSerializer(serializers.ModelSerializer):
 
 
 class PlanInput(serializers.Serializer):
-    support_needed = serializers.CharField(required=False, allow_blank=True, default="")
-    others_do = serializers.CharField(required=False, allow_blank=True, default="")
+    support_needed = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.TEXT, error_messages=limits.TOO_LONG
+    )
+    others_do = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.TEXT, error_messages=limits.TOO_LONG
+    )
     overall_principal = serializers.UUIDField(required=False, allow_null=True, default=None)
-    coordinator_will = serializers.CharField(required=False, allow_blank=True, default="")
-    coordinator_will_not = serializers.CharField(required=False, allow_blank=True, default="")
+    coordinator_will = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.TEXT, error_messages=limits.TOO_LONG
+    )
+    coordinator_will_not = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.TEXT, error_messages=limits.TOO_LONG
+    )
 
 
 class NamedRefSerializer(OutputSerializer):
@@ -440,7 +459,7 @@ class PlanActionViewSet(
             "goal": None,
             **{k: v for k, v in request.data.items() if k != "case"},
         }
-        data = PlanActionInput(data=merged)
+        data = PlanActionInput(data=merged, context={"due_date": action.due_date})
         data.is_valid(raise_exception=True)
         values = data.validated_data
         case = action.case

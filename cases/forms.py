@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CoordinatorAppointment, FamilyMember, LifeArea, PlanAction, PlanGoal
+from portal import limits
 
 YES_NO = [("yes", _("Ja")), ("no", _("Nej"))]
 YES_NO_UNKNOWN = [("", _("Vet inte / inte svarat")), ("yes", _("Ja")), ("no", _("Nej"))]
@@ -81,20 +82,29 @@ class ChildSearchForm(CaseForm):
         max_length=20,
         help_text=_("Tolv siffror, ÅÅÅÅMMDD-NNNN. Sökningen är exakt och visar bara barn du redan har tillgång till."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        error_messages=limits.TOO_LONG,
     )
 
 
 class CaseOpenForm(CaseForm):
-    personal_number = forms.CharField(widget=forms.HiddenInput, max_length=20)
-    first_name = forms.CharField(label=_("Barnets förnamn"), max_length=100, required=False)
-    last_name = forms.CharField(label=_("Barnets efternamn"), max_length=100, required=False)
-    language = forms.CharField(label=_("Språk hemma"), max_length=60, required=False, initial="svenska")
+    personal_number = forms.CharField(widget=forms.HiddenInput, max_length=20, error_messages=limits.TOO_LONG)
+    first_name = forms.CharField(
+        label=_("Barnets förnamn"), max_length=100, required=False, error_messages=limits.TOO_LONG
+    )
+    last_name = forms.CharField(
+        label=_("Barnets efternamn"), max_length=100, required=False, error_messages=limits.TOO_LONG
+    )
+    language = forms.CharField(
+        label=_("Språk hemma"), max_length=60, required=False, initial="svenska", error_messages=limits.TOO_LONG
+    )
     interpreter_needed = forms.BooleanField(label=_("Familjen behöver tolk"), required=False)
     protected_identity = forms.BooleanField(label=_("Barnet har skyddade personuppgifter"), required=False)
     need_description = forms.CharField(
         label=_("Behovet med familjens egna ord"),
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Skriv som familjen säger det. Familjen kan läsa det här."),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
     )
     level = forms.ChoiceField(
         label=_("Hur nära behöver ni samarbeta?"),
@@ -118,9 +128,9 @@ class CaseOpenForm(CaseForm):
 
 
 class GuardianForm(CaseForm):
-    personal_number = forms.CharField(label=_("Personnummer"), max_length=20)
-    first_name = forms.CharField(label=_("Förnamn"), max_length=100)
-    last_name = forms.CharField(label=_("Efternamn"), max_length=100)
+    personal_number = forms.CharField(label=_("Personnummer"), max_length=20, error_messages=limits.TOO_LONG)
+    first_name = forms.CharField(label=_("Förnamn"), max_length=100, error_messages=limits.TOO_LONG)
+    last_name = forms.CharField(label=_("Efternamn"), max_length=100, error_messages=limits.TOO_LONG)
     has_custody = forms.ChoiceField(
         label=_("Har vårdnad om barnet"), choices=YES_NO, initial="yes", widget=forms.RadioSelect
     )
@@ -132,9 +142,9 @@ class GuardianForm(CaseForm):
             "Adress och kontaktuppgifter visas då bara för din egen verksamhet. Inbjudningar går via portalen."
         ),
     )
-    email = forms.EmailField(label=_("E-post"), required=False)
-    phone = forms.CharField(label=_("Telefon"), max_length=40, required=False)
-    address = forms.CharField(label=_("Adress"), max_length=300, required=False)
+    email = forms.EmailField(label=_("E-post"), required=False, max_length=254, error_messages=limits.TOO_LONG)
+    phone = forms.CharField(label=_("Telefon"), max_length=40, required=False, error_messages=limits.TOO_LONG)
+    address = forms.CharField(label=_("Adress"), max_length=300, required=False, error_messages=limits.TOO_LONG)
 
     def service_kwargs(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -152,7 +162,7 @@ class FamilyMemberForm(WrittenByMixin):
 
     relation = forms.ChoiceField(label=_("Relation till barnet"), choices=FamilyMember.Relation.choices)
     guardian = forms.ChoiceField(label=_("Är det en av vårdnadshavarna?"), required=False)
-    name = forms.CharField(label=_("Namn"), max_length=200, required=False)
+    name = forms.CharField(label=_("Namn"), max_length=200, required=False, error_messages=limits.TOO_LONG)
     lives_with_child = forms.BooleanField(label=_("Bor med barnet"), required=False, initial=True)
     needs = forms.CharField(
         label=_("Egna behov av stöd"),
@@ -161,6 +171,8 @@ class FamilyMemberForm(WrittenByMixin):
         help_text=_(
             "Det kan vara den vuxna som behöver stöd, till exempel för att orka eller komma tillbaka till arbete."
         ),
+        max_length=limits.SHORT,
+        error_messages=limits.TOO_LONG,
     )
 
     def set_family(self, guardianships: list[Any]) -> None:
@@ -179,21 +191,33 @@ class AppointForm(CaseForm):
     )
     wished_membership = forms.ChoiceField(label=_("Önskad person i portalen"), required=False)
     wished_person_text = forms.CharField(
-        label=_("Eller skriv namnet på den barnet önskar"), max_length=200, required=False
+        label=_("Eller skriv namnet på den barnet önskar"),
+        max_length=200,
+        required=False,
+        error_messages=limits.TOO_LONG,
     )
-    child_words = forms.CharField(label=_("Barnets egna ord"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    child_words = forms.CharField(
+        label=_("Barnets egna ord"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=limits.SHORT,
+        error_messages=limits.TOO_LONG,
+    )
     coordinator = forms.ChoiceField(label=_("Samordnare"))
     deviation_reason = forms.CharField(
         label=_("Skäl till avsteg från barnets önskan"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text=_("Krävs om någon annan än den barnet önskar blir samordnare. Familjen kan läsa skälet."),
+        max_length=limits.SHORT,
+        error_messages=limits.TOO_LONG,
     )
     end_reason = forms.CharField(
         label=_("Varför byts samordnaren?"),
         max_length=200,
         required=False,
         help_text=_("Till exempel föräldraledighet, sjukskrivning eller ny tjänst."),
+        error_messages=limits.TOO_LONG,
     )
 
     def __init__(self, *args: Any, candidates: list[Any], changing: bool, **kwargs: Any) -> None:
@@ -223,22 +247,31 @@ class AppointForm(CaseForm):
 
 class HandoverForm(CaseForm):
     guardians_informed_at = forms.DateTimeField(
-        label=_("När fick vårdnadshavarna veta vem som är samordnare?"), widget=DateTimeInput
+        label=_("När fick vårdnadshavarna veta vem som är samordnare?"),
+        widget=DateTimeInput,
+        validators=[limits.HAPPENED],
     )
     child_informed_at = forms.DateTimeField(
         label=_("När fick barnet veta det?"),
         widget=DateTimeInput,
         required=False,
+        validators=[limits.HAPPENED],
         help_text=_("Utifrån barnets ålder och mognad. Lämna tomt om barnet inte har informerats."),
     )
     note = forms.CharField(
-        label=_("Anteckning om överlämningen"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Anteckning om överlämningen"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=limits.SHORT,
+        error_messages=limits.TOO_LONG,
     )
 
 
 class TeamAddForm(CaseForm):
     agency = forms.ChoiceField(label=_("Verksamhet"))
-    role_description = forms.CharField(label=_("Roll i samverkan"), max_length=200, required=False)
+    role_description = forms.CharField(
+        label=_("Roll i samverkan"), max_length=200, required=False, error_messages=limits.TOO_LONG
+    )
 
     def __init__(self, *args: Any, agencies: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -252,18 +285,28 @@ class ExternalContactForm(CaseForm):
         label=_("Organisation"),
         max_length=200,
         help_text=_("Till exempel Försäkringskassan, Arbetsförmedlingen eller en förening."),
+        error_messages=limits.TOO_LONG,
     )
-    name = forms.CharField(label=_("Kontaktperson"), max_length=200)
-    role_description = forms.CharField(label=_("Roll"), max_length=200, required=False)
-    email = forms.EmailField(label=_("E-post"), required=False)
-    phone = forms.CharField(label=_("Telefon"), max_length=40, required=False)
+    name = forms.CharField(label=_("Kontaktperson"), max_length=200, error_messages=limits.TOO_LONG)
+    role_description = forms.CharField(label=_("Roll"), max_length=200, required=False, error_messages=limits.TOO_LONG)
+    email = forms.EmailField(label=_("E-post"), required=False, max_length=254, error_messages=limits.TOO_LONG)
+    phone = forms.CharField(label=_("Telefon"), max_length=40, required=False, error_messages=limits.TOO_LONG)
 
 
 class MappingEntryForm(WrittenByMixin):
     area = forms.ChoiceField(label=_("Område"), choices=LifeArea.choices)
-    current_state = forms.CharField(label=_("Så här är det nu"), widget=forms.Textarea(attrs={"rows": 3}))
+    current_state = forms.CharField(
+        label=_("Så här är det nu"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
+    )
     desired_state = forms.CharField(
-        label=_("Så här vill familjen att det ska bli"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Så här vill familjen att det ska bli"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
     )
     is_priority = forms.BooleanField(label=_("Det här är viktigast just nu"), required=False)
     category = forms.ChoiceField(
@@ -284,7 +327,11 @@ class MappingEntryForm(WrittenByMixin):
 
 class PlanForm(CaseForm):
     support_needed = forms.CharField(
-        label=_("Vilket stöd behövs?"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Vilket stöd behövs?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
     )
     overall_principal = forms.ChoiceField(label=_("Vilken huvudman har det övergripande ansvaret?"), required=False)
     others_do = forms.CharField(
@@ -292,9 +339,15 @@ class PlanForm(CaseForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text=_("Till exempel Försäkringskassan, Arbetsförmedlingen eller en förening."),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
     )
     coordinator_will = forms.CharField(
-        label=_("Det här gör samordnaren"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Det här gör samordnaren"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
     )
     coordinator_will_not = forms.CharField(
         label=_("Det här gör inte samordnaren"),
@@ -304,6 +357,8 @@ class PlanForm(CaseForm):
             "Samordnaren tar inte över vårdnadshavarnas ansvar, gör inte alla insatser och bär inte ensam "
             "en oro för barnet."
         ),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
     )
 
     def __init__(self, *args: Any, principals: list[Any], **kwargs: Any) -> None:
@@ -324,12 +379,22 @@ class LevelForm(CaseForm):
 class GoalForm(WrittenByMixin):
     prefix = "goal"  # several forms share a page: keep ids unique
 
-    text = forms.CharField(label=_("Mål"), widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label=_("Mål"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limits.SHORT,
+        error_messages=limits.TOO_LONG,
+    )
     area = forms.ChoiceField(label=_("Område"), choices=[("", _("Inget särskilt")), *LifeArea.choices], required=False)
 
 
 class GoalUpdateForm(CaseForm):
-    text = forms.CharField(label=_("Mål"), widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label=_("Mål"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limits.SHORT,
+        error_messages=limits.TOO_LONG,
+    )
     area = forms.ChoiceField(label=_("Område"), choices=[("", _("Inget särskilt")), *LifeArea.choices], required=False)
     status = forms.ChoiceField(label=_("Läge"), choices=PlanGoal.Status.choices)
 
@@ -337,13 +402,19 @@ class GoalUpdateForm(CaseForm):
 class ActionForm(WrittenByMixin):
     prefix = "action"  # several forms share a page: keep ids unique
 
-    description = forms.CharField(label=_("Vad ska göras?"), widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label=_("Vad ska göras?"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limits.SHORT,
+        error_messages=limits.TOO_LONG,
+    )
     responsible = forms.ChoiceField(label=_("Ansvarig verksamhet eller aktör"), required=False)
     responsible_person = forms.CharField(
         label=_("Ansvarig person"),
         max_length=200,
         required=False,
         help_text=_("Till exempel en vårdnadshavare, eller en namngiven person i verksamheten."),
+        error_messages=limits.TOO_LONG,
     )
     due_date = forms.DateField(label=_("Klart senast"), widget=DateInput)
     goal = forms.ChoiceField(label=_("Hör till målet"), required=False)
@@ -356,6 +427,14 @@ class ActionForm(WrittenByMixin):
             (_("Andra aktörer"), [(f"e:{e.pk}", f"{e.organisation} – {e.name}") for e in externals]),
         ]
         self.choice_field("goal").choices = [("", _("Inget särskilt mål"))] + [(str(g.pk), g.text[:80]) for g in goals]
+
+    def clean_due_date(self) -> Any:
+        # A date in the window, unless it is the action's own date left as it was (an
+        # action due long ago can still have its text corrected).
+        value = self.cleaned_data["due_date"]
+        if value != self.initial.get("due_date"):
+            limits.PLANNED(value)
+        return value
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -376,7 +455,13 @@ class ActionStatusForm(CaseForm):
 
 class CloseForm(CaseForm):
     reason = forms.ChoiceField(label=_("Varför avslutas samverkan?"), choices=Case.ClosureReason.choices)
-    note = forms.CharField(label=_("Kommentar"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = forms.CharField(
+        label=_("Kommentar"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=limits.SHORT,
+        error_messages=limits.TOO_LONG,
+    )
     stress_at_start = forms.ChoiceField(
         label=_("Familjens stress när samverkan började (1–10)"), choices=STRESS_CHOICES, required=False
     )
@@ -402,7 +487,7 @@ class CloseForm(CaseForm):
 
 
 class ConcernForm(CaseForm):
-    reported_on = forms.DateField(label=_("Datum då du gjorde anmälan"), widget=DateInput)
+    reported_on = forms.DateField(label=_("Datum då du gjorde anmälan"), widget=DateInput, validators=[limits.HAPPENED])
     municipality = forms.ChoiceField(label=_("Till socialtjänsten i kommun"))
 
     def __init__(self, *args: Any, municipalities: list[Any], **kwargs: Any) -> None:
@@ -418,11 +503,13 @@ class SharedItemForm(CaseForm):
         label=_("Sorts uppgifter"),
         help_text=_("Andra verksamheter ser det bara om familjen har samtyckt till just den sortens uppgifter."),
     )
-    title = forms.CharField(label=_("Rubrik"), max_length=200)
+    title = forms.CharField(label=_("Rubrik"), max_length=200, error_messages=limits.TOO_LONG)
     body = forms.CharField(
         label=_("Det du vill dela"),
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("En sammanfattning för teamet. Journalen eller akten finns kvar i din verksamhets eget system."),
+        max_length=limits.LONG,
+        error_messages=limits.TOO_LONG,
     )
 
     def __init__(self, *args: Any, categories: list[Any], **kwargs: Any) -> None:
@@ -431,4 +518,4 @@ class SharedItemForm(CaseForm):
 
 
 class ContactForm(CaseForm):
-    on = forms.DateField(label=_("Datum för kontakten"), widget=DateInput)
+    on = forms.DateField(label=_("Datum för kontakten"), widget=DateInput, validators=[limits.HAPPENED])

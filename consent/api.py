@@ -32,6 +32,7 @@ from agencies.models import Membership
 from consent import selectors, services
 from consent.models import Consent, ConsentDecision
 from consent.services import newest_versions_q
+from portal import limits
 from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of
 from portal.api_schema import OutputSerializer
 
@@ -101,7 +102,9 @@ class ConsentSerializer(serializers.Serializer):
 
 
 class DecisionInSerializer(serializers.Serializer):
-    party = serializers.CharField(help_text='"child", or the uuid of a custodial guardian')
+    party = serializers.CharField(
+        help_text='"child", or the uuid of a custodial guardian', max_length=limits.CODE, error_messages=limits.TOO_LONG
+    )
     decision = serializers.ChoiceField(choices=ConsentDecision.Decision.choices)
     method = serializers.ChoiceField(
         choices=[(ConsentDecision.Method.PAPER, "paper"), (ConsentDecision.Method.ORAL, "oral")]
@@ -109,7 +112,7 @@ class DecisionInSerializer(serializers.Serializer):
     oral_to = PolicyMembershipField(
         slug_field="uuid", queryset=Membership._base_manager.none(), required=False, allow_null=True
     )
-    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300, error_messages=limits.TOO_LONG)
 
 
 class DecisionRecordedSerializer(OutputSerializer):

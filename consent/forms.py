@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import ConsentDecision, InformationCategory, MaturityAssessment
+from portal import limits
 
 
 def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
@@ -49,12 +50,16 @@ class RequestForm(forms.Form):
     purpose = forms.CharField(
         label=_("Syfte"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
+        max_length=limits.SHORT,
         help_text=_("Skriv med enkla ord varför uppgifterna behöver delas. Familjen ser texten."),
+        error_messages=limits.TOO_LONG,
     )
-    valid_from = forms.DateField(label=_("Gäller från"), widget=DateInput())
+    valid_from = forms.DateField(label=_("Gäller från"), widget=DateInput(), validators=[limits.CONSENT_START])
     valid_until = forms.DateField(
-        label=_("Gäller till och med"), widget=DateInput(), help_text=_("Normalt 12 månader.")
+        label=_("Gäller till och med"),
+        widget=DateInput(),
+        validators=[limits.CONSENT_END],
+        help_text=_("Normalt 12 månader."),
     )
 
     def __init__(self, *args: Any, team: list[Any], months: int = 12, **kwargs: Any) -> None:
@@ -112,6 +117,7 @@ class RecordForm(forms.Form):
         required=False,
         max_length=300,
         help_text=_("Till exempel var pappret förvaras. Skriv inga känsliga uppgifter."),
+        error_messages=limits.TOO_LONG,
     )
 
     def __init__(self, *args: Any, parties: list[tuple[str, str]], staff: list[tuple[str, str]], **kwargs: Any):
@@ -143,6 +149,7 @@ class CodeForm(forms.Form):
         max_length=12,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
         help_text=_("Sex siffror."),
+        error_messages=limits.TOO_LONG,
     )
 
 
@@ -151,6 +158,7 @@ class MaturityForm(forms.Form):
     reason = forms.CharField(
         label=_("Motivering"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
+        max_length=limits.SHORT,
         help_text=_("Varför bedömer du barnets mognad så? Familjen kan se motiveringen."),
+        error_messages=limits.TOO_LONG,
     )

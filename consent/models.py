@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from access.scoping import ScopedManager
+from portal import limits
 
 
 class InformationCategory(models.Model):
@@ -27,8 +28,18 @@ class InformationCategory(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(_("namn"), max_length=100)
     name_en = models.CharField(_("namn (engelska)"), max_length=100, blank=True)
-    description = models.TextField(_("beskrivning i klarspråk"), blank=True)
-    description_en = models.TextField(_("beskrivning i klarspråk (engelska)"), blank=True)
+    description = models.TextField(
+        _("beskrivning i klarspråk"),
+        blank=True,
+        max_length=limits.SHORT,
+        validators=limits.text_validators(limits.SHORT),
+    )
+    description_en = models.TextField(
+        _("beskrivning i klarspråk (engelska)"),
+        blank=True,
+        max_length=limits.SHORT,
+        validators=limits.text_validators(limits.SHORT),
+    )
     visible_to_family = models.BooleanField(_("synlig för familjen"), default=True)
     ordering = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
@@ -113,9 +124,9 @@ class Consent(models.Model):
     series = models.UUIDField(default=uuid4, db_index=True, editable=False)
     version = models.PositiveIntegerField(default=1)
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="consents")
-    purpose = models.TextField(_("syfte"))
-    valid_from = models.DateField(_("gäller från"))
-    valid_until = models.DateField(_("gäller till och med"))
+    purpose = models.TextField(_("syfte"), max_length=limits.SHORT, validators=limits.text_validators(limits.SHORT))
+    valid_from = models.DateField(_("gäller från"), validators=[limits.SANE_DATE])
+    valid_until = models.DateField(_("gäller till och med"), validators=[limits.SANE_DATE])
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_by_agency = models.ForeignKey("agencies.Agency", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -218,7 +229,7 @@ class MaturityAssessment(models.Model):
 
     child = models.ForeignKey("cases.Child", on_delete=models.CASCADE, related_name="maturity_assessments")
     level = models.CharField(max_length=10, choices=Level.choices)
-    reason = models.TextField(_("motivering"))
+    reason = models.TextField(_("motivering"), max_length=limits.SHORT, validators=limits.text_validators(limits.SHORT))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_by_agency = models.ForeignKey("agencies.Agency", null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)

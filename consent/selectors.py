@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from access.policy import in_force
 from access.scoping import Viewer
@@ -44,7 +45,7 @@ STATE_LABELS = {
     NOT_STARTED: (gettext_noop("Har inte börjat gälla"), "warn"),
     SUPERSEDED: (gettext_noop("Ersatt av en nyare version"), ""),
     NOBODY: (gettext_noop("Ingen kan samtycka"), "error"),
-    INACTIVE: (gettext_noop("Gäller inte för er just nu"), "warn"),
+    INACTIVE: (gettext_noop("Gäller inte för er"), "warn"),
     ENDED: (gettext_noop("Upphörde när samverkan avslutades"), ""),
 }
 # States in which nobody can answer or change the version any more.
@@ -59,6 +60,8 @@ class PartyStatus:
     counts: bool  # the party's answer counts now (required, or a refusal that blocks)
     required: bool
     decision: ConsentDecision | None = None
+    # The label as the object of a sentence ("Återkallat av dig", "… av Gun").
+    label_object: str = ""
 
     @property
     def answer(self) -> str | None:
@@ -75,6 +78,19 @@ class Recipient:
     categories: list[InformationCategory] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Change:
+    """Who made a version (asked for the consent, or narrowed it), for the card."""
+
+    who: str  # as the object of a sentence: "Sara Samordnare (Testskolan)", "dig"
+    agency: str  # the agency that asked ("" when a family member made the change)
+    at: Any
+
+
+def _day(value: Any) -> str:
+    return date_format(timezone.localtime(value) if isinstance(value, datetime) else value, "j F Y")
+
+
 @dataclass
 class ConsentCard:
     consent: Consent
@@ -84,6 +100,13 @@ class ConsentCard:
     is_newest: bool
     decisions_visible: bool
     you: PartyStatus | None = None
+    for_family: bool = False
+    viewer_is_child: bool = False
+    # The state before a recipient agency's view folds it into "applies to you or not".
+    full_state: str = ""
+    requested: Change | None = None
+    narrowed: Change | None = None
+    today: date | None = None
 
     @property
     def state_label(self) -> str:
@@ -92,6 +115,123 @@ class ConsentCard:
     @property
     def state_badge(self) -> str:
         return STATE_LABELS[self.state][1]
+
+    @property
+    def status_label(self) -> str:
+        """The one status badge: what matters to this reader first."""
+        if self.waiting_for_you:
+            return _("Väntar på ditt svar")
+        if self.waiting_for_other_guardian:
+            return _("Väntar på den andra vårdnadshavaren")
+        return self.state_label
+
+    @property
+    def status_badge(self) -> str:
+        return "warn" if self.waiting_for_you else self.state_badge
+
+    @property
+    def title(self) -> str:
+        """What the consent is about and who asked, in the reader's words."""
+        child = self.consent.case.child.first_name
+        agency = self.requested.agency if self.requested else ""
+        asking = self.state in {WAITING, NOT_STARTED} and self.is_newest
+        if not self.for_family:
+            if agency:
+                return _("%(agency)s bad om samtycke att dela uppgifter om %(child)s") % {
+                    "agency": agency,
+                    "child": child,
+                }
+            return _("Samtycke att dela uppgifter om %(child)s") % {"child": child}
+        if self.viewer_is_child:
+            if not agency:
+                return _("Samtycke att dela uppgifter om dig")
+            if asking:
+                return _("%(agency)s ber om ditt samtycke att dela uppgifter om dig") % {"agency": agency}
+            return _("%(agency)s bad om ditt samtycke att dela uppgifter om dig") % {"agency": agency}
+        if not agency:
+            return _("Samtycke att dela uppgifter om %(child)s") % {"child": child}
+        if asking:
+            return _("%(agency)s ber om ert samtycke att dela uppgifter om %(child)s") % {
+                "agency": agency,
+                "child": child,
+            }
+        return _("%(agency)s bad om ert samtycke att dela uppgifter om %(child)s") % {"agency": agency, "child": child}
+
+    @property
+    def requested_text(self) -> str:
+        if self.requested is None:
+            return ""
+        return _("Frågan skickades av %(who)s, %(date)s.") % {
+            "who": self.requested.who,
+            "date": _day(self.requested.at),
+        }
+
+    @property
+    def narrowed_text(self) -> str:
+        if self.narrowed is None:
+            return ""
+        return _("Begränsat av %(who)s, %(date)s.") % {"who": self.narrowed.who, "date": _day(self.narrowed.at)}
+
+    def _last(self, answer: str) -> PartyStatus | None:
+        found = [p for p in self.parties if p.answer == answer and p.counts]
+        return max(found, key=lambda p: p.decision.decided_at) if found else None  # type: ignore[union-attr]
+
+    @property
+    def period_text(self) -> str:
+        """Until when, or since when it no longer applies — one sentence for every state."""
+        consent = self.consent
+        until = _day(consent.valid_until)
+        state = self.state
+        if state == EFFECTIVE:
+            today = self.today or timezone.localdate()
+            days = (consent.valid_until - today).days + 1
+            if days <= 30:
+                return ngettext(
+                    "Gäller till och med %(date)s – %(days)s dag kvar.",
+                    "Gäller till och med %(date)s – %(days)s dagar kvar.",
+                    days,
+                ) % {"date": until, "days": days}
+            return _("Gäller till och med %(date)s.") % {"date": until}
+        agreed = all(p.answer == rules.GRANTED for p in self.parties if p.required)
+        if state == WAITING or (state == NOT_STARTED and not agreed):
+            return _("Gäller från %(start)s till och med %(date)s, om alla som ska svara säger ja.") % {
+                "start": _day(consent.valid_from),
+                "date": until,
+            }
+        if state == NOT_STARTED:
+            return _("Börjar gälla %(start)s och gäller till och med %(date)s.") % {
+                "start": _day(consent.valid_from),
+                "date": until,
+            }
+        if state in {REVOKED, REFUSED}:
+            party = self._last(rules.REVOKED if state == REVOKED else rules.REFUSED)
+            if party is None or party.decision is None:
+                return _("Gäller inte.")
+            day = _day(party.decision.decided_at)
+            if state == REVOKED:
+                return _("Togs tillbaka av %(who)s, %(date)s. Gäller inte längre.") % {
+                    "who": party.label_object,
+                    "date": day,
+                }
+            return _("%(who)s sa nej, %(date)s. Gäller inte.") % {"who": party.label, "date": day}
+        if state == EXPIRED:
+            return _("Gick ut efter %(date)s.") % {"date": until}
+        if state == ENDED:
+            return _("Upphörde %(date)s när samverkan avslutades.") % {"date": _day(consent.ended_at)}
+        if state == SUPERSEDED:
+            return _("En nyare version gäller i stället.")
+        if state == NOBODY:
+            return _("Ingen kan samtycka just nu.")
+        if state == INACTIVE:
+            if self.full_state == NOT_STARTED:
+                return _("Har inte börjat gälla: perioden är %(start)s – %(date)s.") % {
+                    "start": _day(consent.valid_from),
+                    "date": until,
+                }
+            return _(
+                "Familjen har inte gett samtycket, eller har tagit tillbaka det. Ni får inte se uppgifterna genom det."
+            )
+        return ""
 
     @property
     def effective(self) -> bool:
@@ -202,12 +342,20 @@ def build_cards(
     for ship in guardianships:
         if ship.has_custody:
             guardians.setdefault(ship.child_id, []).append(ship.guardian)
-    newest = set(
-        Consent.objects.filter(newest_versions_q(), series__in={c.series for c in consents}).values_list(
-            "pk", flat=True
-        )
-    )
     bands = _bands_for(cases.values())
+    # Every version of the cards' series (one query): which is the version in force (no
+    # newer one exists, whoever may see it), who asked (version 1) and who narrowed.
+    versions: dict[Any, list[Consent]] = {}
+    newest: set[int] = set()
+    for version in (
+        Consent.objects.filter(series__in={c.series for c in consents})
+        .annotate(is_newest=newest_versions_q())
+        .select_related("created_by", "created_by_agency")
+        .order_by("series", "version")
+    ):
+        versions.setdefault(version.series, []).append(version)
+        if version.is_newest:
+            newest.add(version.pk)
     recipients_by_consent: dict[int, list[Recipient]] = {}
     for row in scope_rows:
         recipients = recipients_by_consent.setdefault(row.consent_id, [])
@@ -239,12 +387,7 @@ def build_cards(
         for guardian in child_guardians:
             key = f"g:{guardian.pk}"
             is_you = for_family and guardian.user_id == viewer.user_id
-            if for_family and viewer.role == "guardian":
-                label = _("Du") if is_you else _("Den andra vårdnadshavaren")
-            elif for_family:
-                label = guardian.first_name
-            else:
-                label = _("%(name)s (vårdnadshavare)") % {"name": guardian.full_name}
+            label, label_object = _guardian_labels(viewer, guardian, for_family=for_family)
             parties.append(
                 PartyStatus(
                     key=key,
@@ -253,6 +396,7 @@ def build_cards(
                     counts=key in who.all,
                     required=key in who.required,
                     decision=mine.get(key),
+                    label_object=label_object,
                 )
             )
         child_is_you = for_family and viewer.role == "child" and case.child.user_id == viewer.user_id
@@ -265,13 +409,23 @@ def build_cards(
                     counts=rules.CHILD_PARTY in who.all,
                     required=rules.CHILD_PARTY in who.required,
                     decision=mine.get(rules.CHILD_PARTY),
+                    label_object=_("dig") if child_is_you else case.child.first_name,
                 )
             )
         answers = {key: d.decision for key, d in mine.items()}
-        state = _state(consent, consent.pk in newest, answers, who, guardian_ids, bands[case.child_id], now, today)
+        full_state = _state(consent, consent.pk in newest, answers, who, guardian_ids, bands[case.child_id], now, today)
+        state = full_state
         if not decisions_visible and state not in CLOSED_STATES:
             # A recipient agency sees whether the consent lets it in now, not who said what.
             state = EFFECTIVE if consent.pk in own_grants else INACTIVE
+        series = versions.get(consent.series, [])
+        first = next((v for v in series if v.version == 1), None)
+        # The newest narrowing up to this version (a version after the first that did not
+        # end the consent). Recipient agencies see the scope, not who changed it.
+        narrowing = next(
+            (v for v in reversed(series) if 1 < v.version <= consent.version and v.ended_at is None),
+            None,
+        )
         cards.append(
             ConsentCard(
                 consent=consent,
@@ -281,9 +435,52 @@ def build_cards(
                 is_newest=consent.pk in newest,
                 decisions_visible=decisions_visible,
                 you=next((p for p in parties if p.is_you), None),
+                for_family=for_family,
+                viewer_is_child=child_is_you,
+                full_state=full_state,
+                requested=_change(viewer, first, case, child_guardians, for_family=for_family) if first else None,
+                narrowed=(
+                    _change(viewer, narrowing, case, child_guardians, for_family=for_family)
+                    if narrowing and decisions_visible
+                    else None
+                ),
+                today=today,
             )
         )
     return cards
+
+
+def _guardian_labels(viewer: Viewer, guardian: Any, *, for_family: bool) -> tuple[str, str]:
+    """(subject, object) words for a guardian, as this reader knows them: a guardian reads
+    "Du" / "Den andra vårdnadshavaren", the child reads the first name, staff the full name."""
+    if for_family and viewer.role == "guardian":
+        if guardian.user_id == viewer.user_id:
+            return _("Du"), _("dig")
+        return _("Den andra vårdnadshavaren"), _("den andra vårdnadshavaren")
+    if for_family:
+        return guardian.first_name, guardian.first_name
+    label = _("%(name)s (vårdnadshavare)") % {"name": guardian.full_name}
+    return label, label
+
+
+def _change(viewer: Viewer, version: Consent, case: Any, guardians: list[Any], *, for_family: bool) -> Change:
+    """Who made `version`: staff by name and agency, a family member as the reader knows them."""
+    user = version.created_by
+    agency = version.created_by_agency
+    if agency is not None:
+        name = user.full_name if user is not None else ""
+        who = _("%(name)s (%(agency)s)") % {"name": name, "agency": agency.name} if name else agency.name
+        return Change(who=who, agency=agency.name, at=version.created_at)
+    if version.created_by_id is not None and version.created_by_id == viewer.user_id:
+        return Change(who=_("dig"), agency="", at=version.created_at)
+    for guardian in guardians:
+        if guardian.user_id is not None and guardian.user_id == version.created_by_id:
+            who = _guardian_labels(viewer, guardian, for_family=for_family)[1]
+            return Change(who=who, agency="", at=version.created_at)
+    if case.child.user_id is not None and case.child.user_id == version.created_by_id:
+        who = case.child.first_name if for_family else _("%(name)s (barnet)") % {"name": case.child.full_name}
+        return Change(who=who, agency="", at=version.created_at)
+    return Change(who=_("familjen"), agency="", at=version.created_at)
 
 
 def _state(

@@ -512,6 +512,10 @@ def decision_record(
             note=(note or "").strip()[:300],
         )
         lost = grants_rebuild(case)
+        if decision != ConsentDecision.Decision.GRANTED:
+            from consent.reminders import family_reminders_cancel
+
+            family_reminders_cancel(consent.series)
         audit.record(
             viewer=viewer,
             action=f"consent.{decision}",

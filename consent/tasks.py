@@ -25,3 +25,12 @@ def retry_access_losses() -> int:
     from consent.hooks import access_losses_retry
 
     return access_losses_retry()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def schedule_family_consent_reminders() -> int:
+    """Every 15 minutes: reminder rows for the family 30 and 7 days before a consent in
+    force runs out (each once; the minute beat sends them)."""
+    from consent.reminders import family_expiry_reminders_schedule
+
+    return family_expiry_reminders_schedule()

@@ -8,13 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Principal
 from directory.models import MAX_AGE, NeedKind
 from directory.selectors import Filters
+from portal import limits
 
 
 class SearchForm(forms.Form):
     """The public search (GET). Invalid parts are ignored rather than refused: a visitor
     following an old link still gets a list."""
 
-    q = forms.CharField(label=_("Sök"), required=False, max_length=100)
+    q = forms.CharField(label=_("Sök"), required=False, max_length=100, error_messages=limits.TOO_LONG)
     omrade = forms.ChoiceField(label=_("Kommun eller region"), required=False, choices=())
     alder = forms.IntegerField(label=_("Barnets ålder"), required=False, min_value=0, max_value=MAX_AGE)
     behov = forms.ChoiceField(label=_("Typ av behov"), required=False, choices=())
@@ -51,23 +52,36 @@ class NeedChoiceField(forms.ModelMultipleChoiceField):
 
 
 class EntryForm(forms.Form):
-    name = forms.CharField(label=_("Vad heter stödet?"), max_length=200)
+    name = forms.CharField(label=_("Vad heter stödet?"), max_length=200, error_messages=limits.TOO_LONG)
     summary = forms.CharField(
         label=_("Vad är det?"),
         max_length=1500,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Skriv kort och enkelt, som du skulle förklara för en förälder."),
+        error_messages=limits.TOO_LONG,
     )
-    for_whom = forms.CharField(label=_("För vem?"), max_length=800, widget=forms.Textarea(attrs={"rows": 3}))
-    how_to_apply = forms.CharField(label=_("Så ansöker du"), max_length=1200, widget=forms.Textarea(attrs={"rows": 3}))
+    for_whom = forms.CharField(
+        label=_("För vem?"), max_length=800, widget=forms.Textarea(attrs={"rows": 3}), error_messages=limits.TOO_LONG
+    )
+    how_to_apply = forms.CharField(
+        label=_("Så ansöker du"),
+        max_length=1200,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=limits.TOO_LONG,
+    )
     provider = forms.CharField(
-        label=_("Vem ger stödet?"), max_length=200, help_text=_("Till exempel Region Sörmland eller en förening.")
+        label=_("Vem ger stödet?"),
+        max_length=200,
+        help_text=_("Till exempel Region Sörmland eller en förening."),
+        error_messages=limits.TOO_LONG,
     )
-    cost = forms.CharField(label=_("Kostar det något?"), max_length=200, required=False)
-    phone = forms.CharField(label=_("Telefon"), max_length=40, required=False)
-    email = forms.EmailField(label=_("E-post"), required=False)
-    website = forms.URLField(label=_("Webbplats"), required=False, assume_scheme="https")
-    address = forms.CharField(label=_("Besöksadress"), max_length=300, required=False)
+    cost = forms.CharField(label=_("Kostar det något?"), max_length=200, required=False, error_messages=limits.TOO_LONG)
+    phone = forms.CharField(label=_("Telefon"), max_length=40, required=False, error_messages=limits.TOO_LONG)
+    email = forms.EmailField(label=_("E-post"), required=False, max_length=254, error_messages=limits.TOO_LONG)
+    website = forms.URLField(
+        label=_("Webbplats"), required=False, assume_scheme="https", max_length=200, error_messages=limits.TOO_LONG
+    )
+    address = forms.CharField(label=_("Besöksadress"), max_length=300, required=False, error_messages=limits.TOO_LONG)
     age_min = forms.IntegerField(label=_("Från ålder"), min_value=0, max_value=MAX_AGE, initial=0)
     age_max = forms.IntegerField(label=_("Till och med ålder"), min_value=0, max_value=MAX_AGE, initial=MAX_AGE)
     needs = NeedChoiceField(

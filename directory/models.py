@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseItem
+from portal import limits
 
 MAX_AGE = 25
 
@@ -71,9 +72,9 @@ class SupportEntry(models.Model):
     )
     nationwide = models.BooleanField(_("gäller i hela landet"), default=False)
     name = models.CharField(_("vad heter stödet"), max_length=200)
-    summary = models.TextField(_("vad är det"), max_length=1500)
-    for_whom = models.TextField(_("för vem"), max_length=800)
-    how_to_apply = models.TextField(_("så ansöker du"), max_length=1200)
+    summary = models.TextField(_("vad är det"), max_length=1500, validators=limits.text_validators(1500))
+    for_whom = models.TextField(_("för vem"), max_length=800, validators=limits.text_validators(800))
+    how_to_apply = models.TextField(_("så ansöker du"), max_length=1200, validators=limits.text_validators(1200))
     provider = models.CharField(_("vem ger stödet"), max_length=200)
     cost = models.CharField(_("kostar det något"), max_length=200, blank=True)
     phone = models.CharField(_("telefon"), max_length=40, blank=True)

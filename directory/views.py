@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -174,7 +175,7 @@ def link_action(request: HttpRequest, action_uuid: str) -> HttpResponse:
     if request.method == "POST":
         try:
             entry = SupportEntry.objects.published().get(uuid=request.POST.get("stod"))
-        except (SupportEntry.DoesNotExist, ValueError):
+        except (SupportEntry.DoesNotExist, ValueError, ValidationError):  # missing, or not a uuid
             messages.error(request, _("Stödet finns inte i stödkatalogen."))
         else:
             try:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Agency
 from insights import periods
 from insights.models import GapCategory, ServiceArea
+from portal import limits
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -26,7 +27,7 @@ def month_choices(count: int = 12) -> list[tuple[str, str]]:
     year, month = periods.current_month()
     choices = []
     for _i in range(count):
-        label = formats.date_format(date(year, month, 1), "F Y")
+        label = formats.date_format(date(year, month, 1), "YEAR_MONTH_FORMAT")
         choices.append((f"{year}-{month:02d}", label))
         month -= 1
         if month == 0:
@@ -57,15 +58,17 @@ class GapForm(forms.Form):
         max_length=200,
         required=False,
         help_text=_("Till exempel Försäkringskassan, Arbetsförmedlingen eller en förening."),
+        error_messages=limits.TOO_LONG,
     )
     description = forms.CharField(
         label=_("Vad hände i stödsystemet?"),
         widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=2000,
+        max_length=limits.SHORT,
         help_text=_(
             "Beskriv vad som inte fungerade, inte vem det hände. Skriv inga namn, personnummer eller "
             "detaljer som kan peka ut ett barn eller en familj."
         ),
+        error_messages=limits.TOO_LONG,
     )
     period = forms.ChoiceField(label=_("När?"), help_text=_("Bara månaden sparas, inte dagen eller tiden."), choices=())
     confirm = forms.BooleanField(

@@ -17,6 +17,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal import limits
+
 
 class GapCategory(models.Model):
     """A kind of gap (waiting time, missing service …). Data, not code."""
@@ -83,7 +85,9 @@ class SystemGap(models.Model):
         blank=True,
         help_text=_("Till exempel Försäkringskassan eller Arbetsförmedlingen."),
     )
-    description = models.TextField(_("vad hände i stödsystemet"))
+    description = models.TextField(
+        _("vad hände i stödsystemet"), max_length=limits.SHORT, validators=limits.text_validators(limits.SHORT)
+    )
     # When, to the month only: a finer time could be matched against the access log.
     year = models.PositiveSmallIntegerField(validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     month = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(12)])

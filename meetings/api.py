@@ -25,6 +25,7 @@ from rest_framework.routers import DefaultRouter
 from access import policy
 from meetings import selectors, services
 from meetings.models import AgendaItem, Decision, Invitation, Meeting, MinuteNote, Preparation, PreparationSection
+from portal import limits
 from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of
 from portal.api_schema import OutputSerializer
 
@@ -202,47 +203,103 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 
 class MeetingTimeInput(serializers.Serializer):
-    purpose = serializers.CharField()
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
-    place = serializers.CharField(required=False, allow_blank=True, default="")
-    video_link = serializers.URLField(required=False, allow_blank=True, default="")
-    preparation_due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    purpose = serializers.CharField(max_length=limits.TEXT, error_messages=limits.TOO_LONG)
+    starts_at = serializers.DateTimeField(validators=[limits.MEETING])
+    ends_at = serializers.DateTimeField(validators=[limits.MEETING])
+    place = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=limits.NAME,
+        error_messages=limits.TOO_LONG,
+        help_text="A place, a video link, or both: at least one.",
+    )
+    video_link = serializers.URLField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        error_messages=limits.TOO_LONG,
+        help_text="An https:// link to the video meeting.",
+    )
+    preparation_due_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        validators=[limits.MEETING],
+        help_text="Left out or null: 16:00 Europe/Stockholm, two working days (Mon-Fri, not Swedish "
+        "public holidays) before the meeting's day; none if that has passed.",
+    )
+
+    def validate_video_link(self, value: str) -> str:
+        if value and not value.lower().startswith("https://"):
+            raise ValidationError(_("Länken måste börja med https://."))
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not (attrs.get("place") or "").strip() and not attrs.get("video_link"):
+            raise ValidationError({"place": [_("Fyll i en plats eller en länk till videomötet.")]})
+        return attrs
 
 
 class MeetingCallInput(MeetingTimeInput):
     case = serializers.UUIDField()
-    agenda = serializers.ListField(child=serializers.CharField(max_length=200), required=False, default=list)
+    agenda = serializers.ListField(
+        child=serializers.CharField(max_length=limits.NAME, error_messages=limits.TOO_LONG),
+        required=False,
+        default=list,
+        max_length=limits.AGENDA_ITEMS,
+    )
     agencies = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
     invite_child = serializers.BooleanField(required=False, default=False)
     externals = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
 
 
 class CancelInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.LINE, error_messages=limits.TOO_LONG
+    )
 
 
 class AnswerInput(serializers.Serializer):
     answer = serializers.ChoiceField(choices=["yes", "no", "maybe"])
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
-    proposed_time = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.SHORT, error_messages=limits.TOO_LONG
+    )
+    proposed_time = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, validators=[limits.MEETING]
+    )
 
 
 class AgendaInput(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    details = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=limits.NAME, error_messages=limits.TOO_LONG)
+    details = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.SHORT, error_messages=limits.TOO_LONG
+    )
 
 
 class PreparationInput(serializers.Serializer):
     meeting = serializers.UUIDField()
-    what_we_see = serializers.CharField(required=False, allow_blank=True, default="")
-    what_we_contribute = serializers.CharField(required=False, allow_blank=True, default="")
-    our_questions = serializers.CharField(required=False, allow_blank=True, default="")
+    what_we_see = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.TEXT, error_messages=limits.TOO_LONG
+    )
+    what_we_contribute = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.TEXT, error_messages=limits.TOO_LONG
+    )
+    our_questions = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.TEXT, error_messages=limits.TOO_LONG
+    )
     # Information category codes per section; empty or left out: the default for the
     # caller's kind of agency.
-    what_we_see_category = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
-    what_we_contribute_category = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
-    our_questions_category = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+    what_we_see_category = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=40, error_messages=limits.TOO_LONG
+    )
+    what_we_contribute_category = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=40, error_messages=limits.TOO_LONG
+    )
+    our_questions_category = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=40, error_messages=limits.TOO_LONG
+    )
     submit = serializers.BooleanField(required=False, default=False)
 
 
@@ -297,7 +354,8 @@ MEETING_FILTER = OpenApiParameter("meeting", OpenApiTypes.UUID, description="Onl
 @extend_schema_view(create=extend_schema(request=MeetingCallInput, responses={201: MeetingSerializer}))
 class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Meetings the caller may see. POST calls a meeting (the coordinator only; agencies
-    without an effective consent are refused)."""
+    without an effective consent are refused). The live room (starting and ending a
+    meeting, with their confirm step) is not part of the API: it is run from the pages."""
 
     serializer_class = MeetingSerializer
     permission_classes = [IsSignedInViewer]
@@ -311,6 +369,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         agenda = Prefetch("agenda_items", queryset=AgendaItem.objects.all())
         return Meeting.objects.select_related("case", "author_agency").prefetch_related(agenda)
 
+    @extend_schema(request=MeetingCallInput, responses={201: MeetingSerializer})
     def create(self, request: Request) -> Response:
         from agencies.models import Agency
         from cases.models import Case, ExternalContact

@@ -81,7 +81,7 @@ def seed(world: dict[str, Any]) -> dict[str, Any]:
         due_date=timezone.localdate() + timedelta(days=21),
         responsible_agency_id=agencies["bup"].pk,
     )
-    services.room_end(viewer=coordinator, meeting=held)
+    services.room_end(viewer=coordinator, meeting=held, confirmed=True)
     services.minutes_share(viewer=coordinator, meeting=held)
 
     # The next meeting, next week: school and BUP invited, the school has prepared.

@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consent.rules import STOCKHOLM
+from meetings import workdays
 from meetings.models import ChildVoice, Invitation
-
-DUE_HOUR = time(16, 0)
+from portal import limits
 
 
 class DateInput(forms.DateInput):
@@ -52,10 +52,14 @@ class MeetingTimeForm(forms.Form):
         label=_("Syfte med mötet"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Står i inbjudan. Skriv så att familjen förstår vad mötet ska leda till."),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
     )
-    day = forms.DateField(label=_("Datum"), widget=DateInput())
+    day = forms.DateField(label=_("Datum"), widget=DateInput(), validators=[limits.MEETING])
     start = forms.TimeField(label=_("Börjar"), widget=TimeInput())
     end = forms.TimeField(label=_("Slutar"), widget=TimeInput())
+    # One pair: a place, a video link, or both ("Plats eller videolänk"); the rule is
+    # checked on the pair (clean) and shown once, on the fieldset.
     place = forms.CharField(
         label=_("Plats"),
         required=False,
@@ -63,16 +67,41 @@ class MeetingTimeForm(forms.Form):
         help_text=_(
             "Till exempel skolans konferensrum. Skriv inte barnets namn: platsen skickas till externa deltagare."
         ),
+        error_messages=limits.TOO_LONG,
     )
-    video_link = forms.URLField(label=_("Länk till videomöte"), required=False, max_length=200, assume_scheme="https")
+    video_link = forms.URLField(
+        label=_("Länk till videomöte"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text=_("En säker länk som börjar med https://."),
+        error_messages=limits.TOO_LONG,
+    )
     preparation_due = forms.DateField(
         label=_("Förberedelser senast"),
         required=False,
         widget=DateInput(),
+        validators=[limits.MEETING],
         help_text=_(
-            "Verksamheterna skickar in sin förberedelse senast kl. 16 den här dagen. Lämna tomt: två dagar före."
+            "Verksamheterna skickar in sin förberedelse senast kl. 16 den här dagen (en vardag). "
+            "Lämna tomt: kl. 16 två arbetsdagar före mötet."
         ),
     )
+
+    def clean_video_link(self) -> str:
+        link = self.cleaned_data.get("video_link") or ""
+        if link and not link.lower().startswith("https://"):
+            raise forms.ValidationError(_("Länken måste börja med https://."), code="not_https")
+        return link
+
+    def clean_preparation_due(self) -> date | None:
+        due = self.cleaned_data.get("preparation_due")
+        if due and not workdays.is_working_day(due) and not self._due_unchanged(due):
+            raise forms.ValidationError(_("Välj en vardag som inte är en helgdag."), code="not_working_day")
+        return due
+
+    def _due_unchanged(self, due: date) -> bool:
+        return False
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -80,8 +109,14 @@ class MeetingTimeForm(forms.Form):
         if day and start and end:
             data["starts_at"] = local(day, start)
             data["ends_at"] = local(day, end)
+        if not data.get("place") and not data.get("video_link") and not {"place", "video_link"} & set(self.errors):
+            # Kept on "place", shown once for the pair (the fieldset in _time_fields.html).
+            self.add_error(
+                "place",
+                forms.ValidationError(_("Fyll i en plats eller en länk till videomötet."), code="place_or_link"),
+            )
         due = data.get("preparation_due")
-        data["preparation_due_at"] = local(due, DUE_HOUR) if due else None
+        data["preparation_due_at"] = local(due, workdays.PREPARATION_DUE_TIME) if due else None
         return data
 
     def service_kwargs(self) -> dict[str, Any]:
@@ -116,6 +151,10 @@ class MeetingEditForm(MeetingTimeForm):
         super().__init__(*args, **kwargs)
         self.meeting = meeting
 
+    def _due_unchanged(self, due: date) -> bool:
+        current = self.meeting.preparation_due_at if self.meeting else None
+        return bool(current and timezone.localtime(current).date() == due)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         due = data.get("preparation_due")
@@ -131,6 +170,8 @@ class MeetingCallForm(MeetingTimeForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("En punkt per rad. Familjen kan lägga till egna punkter."),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
     )
     agencies = forms.TypedMultipleChoiceField(
         label=_("Verksamheter"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
@@ -146,6 +187,26 @@ class MeetingCallForm(MeetingTimeForm):
         # consent with a message naming the agency (and the template greys them out).
         set_choices(self.fields["agencies"], list(agency_choices))
         set_choices(self.fields["externals"], list(external_choices))
+
+    def clean_agenda(self) -> str:
+        # Each line becomes an agenda item: a line longer than an item's title is refused
+        # with its number, rather than cut short without a word.
+        value: str = self.cleaned_data.get("agenda", "")
+        lines = [line.strip() for line in value.splitlines() if line.strip()]
+        for number, line in enumerate(lines, start=1):
+            if len(line) > limits.NAME:
+                raise forms.ValidationError(
+                    _("Punkt %(number)d är för lång: högst %(limit)d tecken per rad (den är %(length)d)."),
+                    code="agenda_line_too_long",
+                    params={"number": number, "limit": limits.NAME, "length": len(line)},
+                )
+        if len(lines) > limits.AGENDA_ITEMS:
+            raise forms.ValidationError(
+                _("Dagordningen får ha högst %(limit)d punkter (den har %(count)d)."),
+                code="agenda_too_many",
+                params={"limit": limits.AGENDA_ITEMS, "count": len(lines)},
+            )
+        return value
 
     def service_kwargs(self) -> dict[str, Any]:
         kwargs = super().service_kwargs()
@@ -180,6 +241,7 @@ class CancelForm(forms.Form):
         required=False,
         max_length=300,
         help_text=_("Visas i portalen för de inbjudna, inte i e-posten."),
+        error_messages=limits.TOO_LONG,
     )
 
 
@@ -194,23 +256,29 @@ class AnswerForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
-        label=_("Kommentar"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Kommentar"),
+        required=False,
+        max_length=limits.SHORT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages=limits.TOO_LONG,
     )
     proposed_time = forms.DateTimeField(
         label=_("Föreslå en annan tid"),
         required=False,
         widget=DateTimeLocalInput(),
         input_formats=["%Y-%m-%dT%H:%M"],
+        validators=[limits.MEETING],
     )
 
 
 class AgendaItemForm(forms.Form):
-    title = forms.CharField(label=_("Ny punkt"), max_length=200)
+    title = forms.CharField(label=_("Ny punkt"), max_length=200, error_messages=limits.TOO_LONG)
     details = forms.CharField(
         label=_("Mer om punkten"),
         required=False,
-        max_length=2000,
+        max_length=limits.SHORT,
         widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages=limits.TOO_LONG,
     )
 
 
@@ -225,15 +293,27 @@ class PreparationForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Hur ser barnets situation ut från er verksamhet? Skriv en sammanfattning, inte er journal."),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
     )
     what_we_see_category = forms.ChoiceField(label=_("Vilken sorts information är ”Det här ser vi”?"), required=False)
     what_we_contribute = forms.CharField(
-        label=_("Det här kan vi bidra med"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Det här kan vi bidra med"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
     )
     what_we_contribute_category = forms.ChoiceField(
         label=_("Vilken sorts information är ”Det här kan vi bidra med”?"), required=False
     )
-    our_questions = forms.CharField(label=_("Våra frågor"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    our_questions = forms.CharField(
+        label=_("Våra frågor"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
+    )
     our_questions_category = forms.ChoiceField(label=_("Vilken sorts information är ”Våra frågor”?"), required=False)
 
     def __init__(self, *args: Any, categories: Any = (), **kwargs: Any) -> None:
@@ -257,9 +337,27 @@ class ChildVoiceForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
-    good_things = forms.CharField(label=_("Det här är bra"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    hard_things = forms.CharField(label=_("Det här är svårt"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    wishes = forms.CharField(label=_("Det här önskar jag"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    good_things = forms.CharField(
+        label=_("Det här är bra"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.SHORT,
+        error_messages=limits.TOO_LONG,
+    )
+    hard_things = forms.CharField(
+        label=_("Det här är svårt"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.SHORT,
+        error_messages=limits.TOO_LONG,
+    )
+    wishes = forms.CharField(
+        label=_("Det här önskar jag"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.SHORT,
+        error_messages=limits.TOO_LONG,
+    )
     share_with = forms.ChoiceField(
         label=_("Vem får läsa det du skriver?"),
         choices=ChildVoice.ShareWith.choices,
@@ -276,11 +374,21 @@ class ChildVoiceForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label=_("Anteckning"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    text = forms.CharField(
+        label=_("Anteckning"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
+    )
 
 
 class DecisionForm(forms.Form):
-    text = forms.CharField(label=_("Beslut"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    text = forms.CharField(
+        label=_("Beslut"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limits.TEXT,
+        error_messages=limits.TOO_LONG,
+    )
     responsible_agency = forms.TypedChoiceField(
         label=_("Ansvarig verksamhet"), coerce=int, required=False, empty_value=None
     )
@@ -289,8 +397,9 @@ class DecisionForm(forms.Form):
         required=False,
         max_length=200,
         help_text=_("Till exempel en vårdnadshavare eller en extern kontakt."),
+        error_messages=limits.TOO_LONG,
     )
-    due_date = forms.DateField(label=_("Klart senast"), widget=DateInput())
+    due_date = forms.DateField(label=_("Klart senast"), widget=DateInput(), validators=[limits.PLANNED])
 
     def __init__(self, *args: Any, agency_choices: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -300,5 +409,9 @@ class DecisionForm(forms.Form):
 class MinutesReplyForm(forms.Form):
     approved = forms.BooleanField(label=_("Jag godkänner anteckningarna"), required=False)
     comment = forms.CharField(
-        label=_("Kommentar"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Kommentar"),
+        required=False,
+        max_length=limits.TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=limits.TOO_LONG,
     )

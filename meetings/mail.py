@@ -42,7 +42,8 @@ def dispatch(invitation_ids: list[int], kind: str) -> None:
 def _when(meeting: Meeting) -> str:
     start = timezone.localtime(meeting.starts_at)
     end = timezone.localtime(meeting.ends_at)
-    return f"{formats.date_format(start, 'l j F Y')} {start:%H.%M}–{end:%H.%M}"
+    day = formats.date_format(start, "WEEKDAY_DATE_FORMAT")
+    return f"{day} {formats.time_format(start)}–{formats.time_format(end)}"
 
 
 def _portal_text(kind: str, url: str) -> tuple[str, str]:

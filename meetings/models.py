@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseItem
+from portal import limits
 
 if TYPE_CHECKING:
     from access.scoping import Viewer
@@ -54,9 +55,11 @@ class Meeting(CaseItem):
         HELD = "held", _("Genomfört")
         CANCELLED = "cancelled", _("Inställt")
 
-    purpose = models.TextField(_("syfte med mötet"))
-    starts_at = models.DateTimeField(_("börjar"))
-    ends_at = models.DateTimeField(_("slutar"))
+    purpose = models.TextField(
+        _("syfte med mötet"), max_length=limits.TEXT, validators=limits.text_validators(limits.TEXT)
+    )
+    starts_at = models.DateTimeField(_("börjar"), validators=[limits.SANE_DATE])
+    ends_at = models.DateTimeField(_("slutar"), validators=[limits.SANE_DATE])
     place = models.CharField(_("plats"), max_length=200, blank=True)
     video_link = models.URLField(_("länk till videomöte"), blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
@@ -138,7 +141,9 @@ class Invitation(CaseItem):
         "cases.ExternalContact", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     answer = models.CharField(max_length=10, choices=Answer.choices, default=Answer.PENDING)
-    answer_comment = models.TextField(_("kommentar"), blank=True)
+    answer_comment = models.TextField(
+        _("kommentar"), blank=True, max_length=limits.SHORT, validators=limits.text_validators(limits.SHORT)
+    )
     proposed_time = models.DateTimeField(_("förslag på annan tid"), null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey("portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -199,7 +204,9 @@ class AgendaItem(CaseItem):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
     title = models.CharField(_("punkt"), max_length=200)
-    details = models.TextField(_("mer om punkten"), blank=True)
+    details = models.TextField(
+        _("mer om punkten"), blank=True, max_length=limits.SHORT, validators=limits.text_validators(limits.SHORT)
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -251,6 +258,11 @@ class Preparation(CaseItem):
         return self.submitted_at is not None
 
     @property
+    def changed_after_submit(self) -> bool:
+        """Edited since it was first handed in (`updated_at` moves only on a real change)."""
+        return self.submitted_at is not None and self.updated_at > self.submitted_at
+
+    @property
     def is_late(self) -> bool:
         due = self.meeting.preparation_due_at
         return bool(due and self.submitted_at and self.submitted_at > due)
@@ -279,7 +291,7 @@ class PreparationSection(CaseItem):
     category = models.ForeignKey(
         "consent.InformationCategory", on_delete=models.PROTECT, related_name="+", verbose_name=_("kategori")
     )
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), max_length=limits.TEXT, validators=limits.text_validators(limits.TEXT))
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -332,9 +344,15 @@ class ChildVoice(CaseItem):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="child_voices")
     feeling = models.CharField(_("hur känns det just nu?"), max_length=10, choices=Feeling.choices, blank=True)
-    good_things = models.TextField(_("det här är bra"), blank=True)
-    hard_things = models.TextField(_("det här är svårt"), blank=True)
-    wishes = models.TextField(_("det här önskar jag"), blank=True)
+    good_things = models.TextField(
+        _("det här är bra"), blank=True, max_length=limits.SHORT, validators=limits.text_validators(limits.SHORT)
+    )
+    hard_things = models.TextField(
+        _("det här är svårt"), blank=True, max_length=limits.SHORT, validators=limits.text_validators(limits.SHORT)
+    )
+    wishes = models.TextField(
+        _("det här önskar jag"), blank=True, max_length=limits.SHORT, validators=limits.text_validators(limits.SHORT)
+    )
     share_with = models.CharField(
         _("vem får läsa?"), max_length=12, choices=ShareWith.choices, default=ShareWith.COORDINATOR
     )
@@ -381,7 +399,7 @@ class MinuteNote(CaseItem):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="notes")
     agenda_item = models.ForeignKey(AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    text = models.TextField(_("anteckning"))
+    text = models.TextField(_("anteckning"), max_length=limits.TEXT, validators=limits.text_validators(limits.TEXT))
 
     class Meta:
         verbose_name = _("anteckning")
@@ -408,12 +426,12 @@ class Decision(CaseItem):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
     agenda_item = models.ForeignKey(AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    text = models.TextField(_("beslut"))
+    text = models.TextField(_("beslut"), max_length=limits.TEXT, validators=limits.text_validators(limits.TEXT))
     responsible_agency = models.ForeignKey(
         "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     responsible_person = models.CharField(_("ansvarig person"), max_length=200, blank=True)
-    due_date = models.DateField(_("klart senast"), null=True, blank=True)
+    due_date = models.DateField(_("klart senast"), null=True, blank=True, validators=[limits.SANE_DATE])
     plan_action = models.ForeignKey(
         "cases.PlanAction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -443,7 +461,9 @@ class MinutesReply(CaseItem):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="minutes_replies")
     approved = models.BooleanField(_("jag godkänner anteckningarna"), default=False)
-    comment = models.TextField(_("kommentar"), blank=True)
+    comment = models.TextField(
+        _("kommentar"), blank=True, max_length=limits.TEXT, validators=limits.text_validators(limits.TEXT)
+    )
 
     class Meta:
         verbose_name = _("svar på anteckningarna")

@@ -13,8 +13,24 @@ class PortalConfig(AppConfig):
 
         from portal import api_schema  # noqa: F401  (registers the OpenAPI auth extension)
 
+        _weekday_formats()
+
         if settings.DEBUG and os.environ.get("DJANGO_TECHNICAL_404", "").lower() not in {"1", "true", "yes"}:
             _friendly_not_found_in_debug()
+
+
+def _weekday_formats() -> None:
+    """Let `|date:"WEEKDAY_DATE_FORMAT"` and `date_format(d, "WEEKDAY_MONTH_DAY_FORMAT")`
+    read the portal's own named formats (portal/formats/<lang>/formats.py) like Django's:
+    get_format looks a name up only when it is in FORMAT_SETTINGS, and hands any other
+    string back as a format."""
+    from django.utils import formats
+
+    formats.FORMAT_SETTINGS = formats.FORMAT_SETTINGS | {
+        "WEEKDAY_DATE_FORMAT",
+        "WEEKDAY_MONTH_DAY_FORMAT",
+        "TIME_SECONDS_FORMAT",
+    }
 
 
 def _friendly_not_found_in_debug() -> None:

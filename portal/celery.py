@@ -22,6 +22,10 @@ app.conf.beat_schedule = {
     "send-daily-digests": {"task": "notifications.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
     "record-lapsed-grants": {"task": "consent.tasks.record_lapsed_grants", "schedule": 60.0},
     "retry-access-losses": {"task": "consent.tasks.retry_access_losses", "schedule": 60.0},
+    "schedule-family-consent-reminders": {
+        "task": "consent.tasks.schedule_family_consent_reminders",
+        "schedule": 900.0,
+    },
     "expire-consents": {"task": "consent.tasks.record_expired_consents", "schedule": crontab(minute=5)},
     "apply-retention": {"task": "portal.tasks.apply_retention", "schedule": crontab(hour=3, minute=15)},
     # Bounds what a truncation of the log's tail can hide: see accesslog/heads.py.

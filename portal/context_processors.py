@@ -1,5 +1,10 @@
-"""Template context shared by every page: the viewer, navigation for their persona and
-the notification bell's state.
+"""Template context shared by every page: the viewer, navigation for their persona, the
+notification bell's state, and `is_child`.
+
+`is_child` is true when the reader is the child herself (signed in with the family login
+as the child, not as a guardian). A page the child can open speaks to her with it, "du"
+and "din plan", never "ditt barn" or her name in the third person (DESIGN rule 19); the
+few sentences that differ branch on it, so the page stays one template.
 
 Each app contributes its own menu entries in `<app>/nav.py` (`items(viewer)`), so an app
 adds a page to the menu without touching this file.
@@ -71,6 +76,7 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     mfa_pending = viewer.is_staff and not request.session.get("portal_mfa_ok")
     return {
         "viewer": viewer,
+        "is_child": viewer.is_family and viewer.role == "child",
         "memberships": memberships,
         "active_membership": active,
         "nav_items": [] if mfa_pending else _nav(viewer),

@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal import limits
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -121,8 +123,10 @@ class EditableText(models.Model):
         "agencies.Principal", null=True, blank=True, on_delete=models.CASCADE, related_name="texts"
     )
     title = models.CharField(_("rubrik"), max_length=200)
-    body = models.TextField(_("text (svenska)"))
-    body_en = models.TextField(_("text (engelska)"), blank=True)
+    body = models.TextField(_("text (svenska)"), max_length=limits.PAGE, validators=limits.text_validators(limits.PAGE))
+    body_en = models.TextField(
+        _("text (engelska)"), blank=True, max_length=limits.PAGE, validators=limits.text_validators(limits.PAGE)
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

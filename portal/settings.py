@@ -72,6 +72,8 @@ else:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# What pages and mails call the portal (allauth's mails included, never the host name).
+SITE_NAME = "Samverkansportalen"
 
 INSTALLED_APPS = [
     "daphne",
@@ -153,20 +155,39 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
+# SQLite (the embedded default, or a sqlite:/// DATABASE_URL) serves the web server's
+# threads and the embedded beat's process at once. WAL lets readers go on while one
+# writes; every transaction.atomic() begins IMMEDIATE, so it takes the write lock first
+# and waits for it (busy timeout, seconds) — a deferred transaction that reads and then
+# writes fails at once with "database is locked" when another writer got in between,
+# whatever the timeout.
+SQLITE_OPTIONS = {
+    "timeout": env_int("SQLITE_TIMEOUT", 20),
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
-    # Short OLTP queries: PostgreSQL's JIT only ever compiled the access-log review's
-    # "unusual only" query, 127 -> 77 ms per page with JIT off (county, in-process).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # Health checks: a kept connection that died (PostgreSQL restarted; make faults) is
+    # replaced at the start of the next request instead of failing it.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    }
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            "OPTIONS": {"timeout": 20},
         }
     }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
+elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Short OLTP queries: PostgreSQL's JIT only ever compiled the access-log review's
+    # "unusual only" query, 127 -> 77 ms per page with JIT off (county, in-process).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # PostgreSQL roles (accesslog/db_roles.py, README "Database roles"): DATABASE_URL is the
 # application's role, which owns nothing; `manage.py migrate` connects with
@@ -274,8 +295,13 @@ def _scaled(spec: str) -> str:
 ACCOUNT_RATE_LIMITS = {
     action: _scaled(spec)
     for action, spec in {
+        # Every sign-in attempt (a form post) from one address.
         "login": "30/m/ip",
-        "login_failed": "10/m/ip,5/5m/key",
+        # Failed ones: per address over all accounts (a spray from one address is slowed
+        # to 50 guesses an hour; an office behind one NAT address shares it, and only
+        # failures count), and per account *from that address* (portal.auth_adapter:
+        # never a lock on the account itself, which a stranger could set off).
+        "login_failed": "10/m/ip,50/h/ip,5/5m/key",
         "request_login_code": "20/m/ip,3/m/key",
         "reset_password": "20/m/ip,5/m/key",
         "reauthenticate": "10/m/user",
@@ -288,7 +314,7 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = "Samverkansportalen"
+MFA_TOTP_ISSUER = SITE_NAME
 MFA_RECOVERY_CODE_COUNT = 10
 USERSESSIONS_TRACK_ACTIVITY = False
 
@@ -309,6 +335,8 @@ LANGUAGES = [("sv", _("Svenska")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
+# One rule for dates and times in both languages: "4 december 2027", "13:00".
+FORMAT_MODULE_PATH = ["portal.formats"]
 USE_TZ = True
 
 # --- Static files -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ portal_patterns = (
         path("", views.home, name="home"),
         path("tillganglighet/", views.accessibility, name="accessibility"),
         path("om-portalen/", views.about, name="about"),
+        path("favicon.ico", views.favicon, name="favicon"),
         path("halsa/", views.health, name="health"),
         path("halsa/referens/", views.reference, name="reference"),
         path("halsa/referens/sida/", benchref.plain_page, name="plain_reference"),
@@ -44,3 +45,4 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+handler500 = "portal.errors.server_error"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from portal.panels import panels
@@ -33,6 +34,11 @@ def email_addresses_closed(request: HttpRequest) -> HttpResponse:
 
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/accessibility.html", {"text": editable_text("accessibility-statement")})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and bookmarks ask for /favicon.ico; the portal's icon is an SVG in static."""
+    return redirect(static("portal/favicon.svg"), permanent=True)
 
 
 def about(request: HttpRequest) -> HttpResponse:

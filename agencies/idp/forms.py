@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.idp.models import AgencyIdentityProvider
+from portal import limits
 
 
 class IdentityProviderForm(forms.ModelForm):
@@ -10,6 +11,8 @@ class IdentityProviderForm(forms.ModelForm):
         required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text=_("Lämna tomt för att behålla den sparade hemligheten."),
+        max_length=500,
+        error_messages=limits.TOO_LONG,
     )
 
     class Meta:
@@ -36,6 +39,7 @@ class IdentityProviderForm(forms.ModelForm):
             "saml_metadata_xml": forms.Textarea(attrs={"rows": 6}),
             "mfa_values": forms.Textarea(attrs={"rows": 3}),
         }
+        error_messages = {name: limits.TOO_LONG for name in fields}
 
     def clean(self) -> dict:
         data = super().clean() or {}
@@ -54,9 +58,13 @@ class IdentityProviderForm(forms.ModelForm):
 
 class StaffIdentityForm(forms.Form):
     membership = forms.UUIDField(widget=forms.HiddenInput)
-    value = forms.CharField(label=_("Identitet hos IdP:n"), max_length=300, required=False)
+    value = forms.CharField(
+        label=_("Identitet hos IdP:n"), max_length=300, required=False, error_messages=limits.TOO_LONG
+    )
 
 
 class ChooseForm(forms.Form):
     agency = forms.UUIDField(label=_("Din verksamhet"), required=False)
-    email = forms.EmailField(label=_("eller din e-postadress i tjänsten"), required=False)
+    email = forms.EmailField(
+        label=_("eller din e-postadress i tjänsten"), required=False, max_length=254, error_messages=limits.TOO_LONG
+    )

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from access.scoping import ScopedManager
+from portal import limits
 
 # allauth's provider_id of an agency's app: one per agency, whatever the protocol.
 PROVIDER_PREFIX = "agency-"
@@ -35,7 +36,9 @@ class AgencyIdentityProvider(models.Model):
     )
     # SAML: the IdP's metadata (pasted, or fetched from its URL when saved or tested).
     saml_metadata_url = models.URLField(_("metadata-adress"), blank=True)
-    saml_metadata_xml = models.TextField(_("metadata (XML)"), blank=True)
+    saml_metadata_xml = models.TextField(
+        _("metadata (XML)"), blank=True, max_length=limits.METADATA, validators=limits.text_validators(limits.METADATA)
+    )
     saml_entity_id = models.CharField(_("IdP:ns entity id"), max_length=500, blank=True)
     saml_sso_url = models.URLField(_("inloggningsadress (SSO)"), max_length=500, blank=True, editable=False)
     saml_x509cert = models.TextField(blank=True, editable=False)
@@ -55,6 +58,8 @@ class AgencyIdentityProvider(models.Model):
     mfa_values = models.TextField(
         _("godtagna värden för tvåfaktorsinloggning"),
         blank=True,
+        max_length=limits.SHORT,
+        validators=limits.text_validators(limits.SHORT),
         help_text=_(
             "Ett värde per rad: AuthnContextClassRef (SAML) eller acr/amr (OpenID Connect) som betyder "
             "att IdP:n har krävt två faktorer. Annars ber portalen om koden från appen."

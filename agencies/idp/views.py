@@ -9,6 +9,7 @@ from allauth.account.decorators import reauthentication_required
 from allauth.account.utils import get_next_redirect_url
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -103,7 +104,7 @@ def identity_set(request: HttpRequest) -> HttpResponse:
             membership_uuid=request.POST.get("membership", ""),
             value=request.POST.get("value", ""),
         )
-    except (services.ServiceError, ValueError) as error:
+    except (services.ServiceError, ValueError, ValidationError) as error:  # ValidationError: not a uuid
         messages.error(request, str(error) if isinstance(error, services.ServiceError) else _("Ogiltig uppgift."))
     else:
         messages.success(request, _("Identiteten är sparad."))

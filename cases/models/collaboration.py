@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from access.scoping import ScopedManager
 from cases.models.family import Child, Guardian
+from portal import limits
 
 if TYPE_CHECKING:
     from access.scoping import Viewer
@@ -55,7 +56,9 @@ class Case(models.Model):
     )
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField(default=timezone.now)
-    need_description = models.TextField(_("behovet med familjens egna ord"))
+    need_description = models.TextField(
+        _("behovet med familjens egna ord"), max_length=limits.TEXT, validators=limits.text_validators(limits.TEXT)
+    )
     level = models.CharField(_("samverkansnivå"), max_length=10, choices=Level.choices, default=Level.LIGHT)
     phase = models.CharField(_("fas"), max_length=10, choices=Phase.choices, default=Phase.CLARIFY)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -72,7 +75,12 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closure_reason = models.CharField(_("skäl till avslut"), max_length=30, blank=True, choices=ClosureReason.choices)
-    closure_note = models.TextField(_("kommentar till avslutet"), blank=True)
+    closure_note = models.TextField(
+        _("kommentar till avslutet"),
+        blank=True,
+        max_length=limits.SHORT,
+        validators=limits.text_validators(limits.SHORT),
+    )
     stress_at_start = models.PositiveSmallIntegerField(
         _("familjens stress vid start (1–10)"),
         null=True,
@@ -176,7 +184,7 @@ class SharedItem(CaseItem):
 
     category = models.ForeignKey("consent.InformationCategory", on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("rubrik"), max_length=200)
-    body = models.TextField(_("text"))
+    body = models.TextField(_("text"), max_length=limits.LONG, validators=limits.text_validators(limits.LONG))
 
     class Meta:
         verbose_name = _("delad uppgift")
@@ -204,7 +212,9 @@ class FamilyMember(CaseItem):
     name = models.CharField(_("namn"), max_length=200, blank=True)
     relation = models.CharField(_("relation till barnet"), max_length=20, choices=Relation.choices)
     lives_with_child = models.BooleanField(_("bor med barnet"), default=True)
-    needs = models.TextField(_("egna behov av stöd"), blank=True)
+    needs = models.TextField(
+        _("egna behov av stöd"), blank=True, max_length=limits.SHORT, validators=limits.text_validators(limits.SHORT)
+    )
 
     class Meta:
         verbose_name = _("familjemedlem")
@@ -275,17 +285,29 @@ class CoordinatorAppointment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     wished_person_text = models.CharField(_("önskad person (om inte i portalen)"), max_length=200, blank=True)
-    child_words = models.TextField(_("barnets egna ord"), blank=True)
+    child_words = models.TextField(
+        _("barnets egna ord"), blank=True, max_length=limits.SHORT, validators=limits.text_validators(limits.SHORT)
+    )
     coordinator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     coordinator_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
-    deviation_reason = models.TextField(_("skäl till avsteg från barnets önskan"), blank=True)
+    deviation_reason = models.TextField(
+        _("skäl till avsteg från barnets önskan"),
+        blank=True,
+        max_length=limits.SHORT,
+        validators=limits.text_validators(limits.SHORT),
+    )
     appointed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     appointed_at = models.DateTimeField(default=timezone.now)
     handed_over_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     handed_over_at = models.DateTimeField(_("överlämning registrerad"), null=True, blank=True)
-    handover_note = models.TextField(_("anteckning om överlämningen"), blank=True)
+    handover_note = models.TextField(
+        _("anteckning om överlämningen"),
+        blank=True,
+        max_length=limits.SHORT,
+        validators=limits.text_validators(limits.SHORT),
+    )
     guardians_informed_at = models.DateTimeField(_("vårdnadshavare informerade"), null=True, blank=True)
     child_informed_at = models.DateTimeField(_("barnet informerat"), null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -327,7 +349,7 @@ class ConcernReport(CaseItem):
 
     NEVER_SHARED = True
 
-    reported_on = models.DateField(_("datum för anmälan"))
+    reported_on = models.DateField(_("datum för anmälan"), validators=[limits.SANE_DATE])
     municipality = models.ForeignKey(
         "agencies.Principal", on_delete=models.PROTECT, related_name="+", verbose_name=_("kommun")
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models.collaboration import CaseItem, ExternalContact, immutable_save_guard
+from portal import limits
 
 
 class LifeArea(models.TextChoices):
@@ -49,8 +50,15 @@ class MappingEntry(CaseItem):
     category = models.ForeignKey(
         "consent.InformationCategory", on_delete=models.PROTECT, related_name="+", verbose_name=_("kategori")
     )
-    current_state = models.TextField(_("så här är det nu"))
-    desired_state = models.TextField(_("så här vill vi att det ska bli"), blank=True)
+    current_state = models.TextField(
+        _("så här är det nu"), max_length=limits.TEXT, validators=limits.text_validators(limits.TEXT)
+    )
+    desired_state = models.TextField(
+        _("så här vill vi att det ska bli"),
+        blank=True,
+        max_length=limits.TEXT,
+        validators=limits.text_validators(limits.TEXT),
+    )
     is_priority = models.BooleanField(_("viktigast just nu"), default=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -69,10 +77,14 @@ class Plan(CaseItem):
 
     CATEGORY_CODE = "plan"
 
-    support_needed = models.TextField(_("vilket stöd behövs"), blank=True)
+    support_needed = models.TextField(
+        _("vilket stöd behövs"), blank=True, max_length=limits.TEXT, validators=limits.text_validators(limits.TEXT)
+    )
     others_do = models.TextField(
         _("vad andra gör"),
         blank=True,
+        max_length=limits.TEXT,
+        validators=limits.text_validators(limits.TEXT),
         help_text=_("Till exempel Försäkringskassan, Arbetsförmedlingen eller en förening."),
     )
     overall_principal = models.ForeignKey(
@@ -83,8 +95,15 @@ class Plan(CaseItem):
         related_name="+",
         verbose_name=_("huvudman med övergripande ansvar"),
     )
-    coordinator_will = models.TextField(_("det här gör samordnaren"), blank=True)
-    coordinator_will_not = models.TextField(_("det här gör inte samordnaren"), blank=True)
+    coordinator_will = models.TextField(
+        _("det här gör samordnaren"), blank=True, max_length=limits.TEXT, validators=limits.text_validators(limits.TEXT)
+    )
+    coordinator_will_not = models.TextField(
+        _("det här gör inte samordnaren"),
+        blank=True,
+        max_length=limits.TEXT,
+        validators=limits.text_validators(limits.TEXT),
+    )
     version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -108,7 +127,7 @@ class PlanGoal(CaseItem):
         DROPPED = "dropped", _("Inte längre aktuellt")
 
     area = models.CharField(_("område"), max_length=20, choices=LifeArea.choices, blank=True)
-    text = models.TextField(_("mål"))
+    text = models.TextField(_("mål"), max_length=limits.SHORT, validators=limits.text_validators(limits.SHORT))
     status = models.CharField(_("läge"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -134,7 +153,9 @@ class PlanAction(CaseItem):
 
     OPEN_STATUSES = (Status.PLANNED, Status.IN_PROGRESS)
 
-    description = models.TextField(_("vad ska göras"))
+    description = models.TextField(
+        _("vad ska göras"), max_length=limits.SHORT, validators=limits.text_validators(limits.SHORT)
+    )
     goal = models.ForeignKey(PlanGoal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     responsible_agency = models.ForeignKey(
         "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -143,7 +164,7 @@ class PlanAction(CaseItem):
         ExternalContact, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     responsible_person = models.CharField(_("ansvarig person"), max_length=200, blank=True)
-    due_date = models.DateField(_("klart senast"))
+    due_date = models.DateField(_("klart senast"), validators=[limits.SANE_DATE])
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
     completed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)

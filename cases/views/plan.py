@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -240,7 +241,7 @@ def goal_add(request: HttpRequest, case_uuid: str) -> HttpResponse:
     if request.POST.get("from_mapping"):
         try:
             source = MappingEntry.objects.get(case=case, uuid=request.POST["from_mapping"])
-        except (MappingEntry.DoesNotExist, ValueError):
+        except (MappingEntry.DoesNotExist, ValueError, ValidationError):  # missing, or not a uuid
             raise Http404 from None
     if form.is_valid():
         try:

@@ -6,7 +6,7 @@ commit. Every service checks access itself (views are defence in depth).
 effective access to a case.
 """
 
-from meetings.services.base import MeetingError, MeetingRefused
+from meetings.services.base import ConfirmationRequired, MeetingError, MeetingRefused
 from meetings.services.calling import (
     access_lost,
     agenda_item_add,
@@ -22,15 +22,19 @@ from meetings.services.preparing import child_voice_save, preparation_save
 from meetings.services.room import (
     attendance_mark,
     decision_add,
+    end_question,
     minutes_reply,
     minutes_share,
     note_add,
     room_end,
     room_goto,
     room_start,
+    start_needs_confirmation,
+    start_question,
 )
 
 __all__ = [
+    "ConfirmationRequired",
     "MeetingError",
     "MeetingRefused",
     "access_lost",
@@ -39,6 +43,7 @@ __all__ = [
     "attendance_mark",
     "child_voice_save",
     "decision_add",
+    "end_question",
     "invitation_add",
     "invitation_answer",
     "invitation_withdraw",
@@ -52,4 +57,6 @@ __all__ = [
     "room_end",
     "room_goto",
     "room_start",
+    "start_needs_confirmation",
+    "start_question",
 ]

@@ -15,6 +15,7 @@ from access.scoping import Viewer, system_scope
 from meetings import mail, push
 from meetings.models import Invitation, Meeting
 from meetings.recipients import agencies_without_contact, coordinator_ids, for_invitation
+from meetings.workdays import preparation_reminder_at
 
 
 class MeetingError(Exception):
@@ -24,6 +25,15 @@ class MeetingError(Exception):
 class MeetingRefused(MeetingError):
     """A refusal for who the viewer is (not the coordinator), on a meeting they can see:
     the API answers 403 where other MeetingErrors are 400."""
+
+
+class ConfirmationRequired(MeetingError):
+    """The step needs the user's explicit confirmation first (the message is the
+    question). Nothing has changed; call again with `confirmed=True`."""
+
+    def __init__(self, message: str, *, action: str) -> None:
+        super().__init__(message)
+        self.action = action
 
 
 def fresh_case(case_id: int):  # type: ignore[no-untyped-def]
@@ -130,7 +140,7 @@ def reminder_prefix(meeting: Meeting, invitation: Invitation | None = None, what
 
 
 def schedule_reminders(meeting: Meeting, invitations: list[Invitation], *, answers_reset: bool = True) -> None:
-    """Meeting tomorrow (everyone), preparation due in 2 days (agencies without one),
+    """Meeting tomorrow (everyone), preparation due in 2 working days (agencies without one),
     invitation unanswered after 3 days (those who have not answered)."""
     from notifications.services import reminder_schedule
 
@@ -138,7 +148,7 @@ def schedule_reminders(meeting: Meeting, invitations: list[Invitation], *, answe
     url = detail_url(meeting)
     seq = meeting.sequence
     tomorrow = meeting.starts_at - timedelta(days=1)
-    prep_due = meeting.preparation_due_at - timedelta(days=2) if meeting.preparation_due_at else None
+    prep_due = preparation_reminder_at(meeting.preparation_due_at) if meeting.preparation_due_at else None
     for invitation in invitations:
         users = [r.user_id for r in for_invitation(invitation) if r.user_id is not None]
         if not users:

@@ -35,6 +35,7 @@ from meetings.services.base import (
     schedule_reminders,
     tell_organiser_of_uncontacted,
 )
+from meetings.workdays import preparation_due_default
 from portal import audit
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ def _check_time(starts_at: datetime | None, ends_at: datetime | None) -> None:
 def _check_place(case, place: str, video_link: str) -> None:  # type: ignore[no-untyped-def]
     if not place and not video_link:
         raise MeetingError(_("Ange en plats eller en länk till videomötet."))
+    if video_link and not video_link.lower().startswith("https://"):
+        raise MeetingError(_("Länken till videomötet måste börja med https://."))
     # Time and place go to external actors by e-mail: they must not name the child.
     child = case.child
     text = f"{place} {video_link}".casefold()
@@ -74,7 +77,8 @@ def _check_place(case, place: str, video_link: str) -> None:  # type: ignore[no-
 
 def _check_due(due: datetime | None, starts_at: datetime) -> datetime | None:
     if due is None:
-        default = starts_at - timedelta(days=2)
+        # Two working days before, at 16:00 (meetings.workdays); none if that has passed.
+        default = preparation_due_default(starts_at)
         return default if default > timezone.now() else None
     if due >= starts_at:
         raise MeetingError(_("Förberedelserna måste vara klara före mötet."))

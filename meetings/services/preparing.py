@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -97,18 +99,23 @@ def preparation_save(
             Preparation.objects.select_for_update().filter(meeting=meeting, author_agency_id=viewer.agency_id).first()
         )
         first_submit = submit and (preparation is None or preparation.submitted_at is None)
+        now = timezone.now()
         if preparation is None:
             preparation = Preparation(
                 meeting=meeting,
                 case_id=meeting.case_id,
                 author_agency_id=viewer.agency_id,  # type: ignore[misc]
                 created_by_id=viewer.user_id,
+                updated_at=now,
             )
-        preparation.updated_at = timezone.now()
+            preparation.save()
+        # `updated_at` moves only when what it says changes (or it is handed in), so a
+        # submitted preparation shows "ändrad" only after a real edit.
+        if _save_sections(viewer, preparation, sections, at=now) or first_submit:
+            preparation.updated_at = now
         if first_submit:
-            preparation.submitted_at = preparation.updated_at
-        preparation.save()
-        _save_sections(viewer, preparation, sections)
+            preparation.submitted_at = now
+        preparation.save(update_fields=["updated_at", "submitted_at"])
         action = "preparation.submitted" if first_submit else "preparation.saved"
         audit.record(
             viewer=viewer,
@@ -131,16 +138,23 @@ def preparation_save(
 
 
 def _save_sections(
-    viewer: Viewer, preparation: Preparation, sections: dict[str, tuple[str, InformationCategory]]
-) -> None:
-    """Write the preparation's sections: one row per non-empty kind, emptied ones removed."""
+    viewer: Viewer,
+    preparation: Preparation,
+    sections: dict[str, tuple[str, InformationCategory]],
+    *,
+    at: datetime,
+) -> bool:
+    """Write the preparation's sections: one row per non-empty kind, emptied ones removed.
+    True when any text or category changed."""
     existing = {s.kind: s for s in PreparationSection.objects.filter(preparation=preparation)}
     positions = {kind: n for n, kind in enumerate(PreparationSection.Kind.values)}
+    changed = False
     for kind, (text, category) in sections.items():
         row = existing.get(kind)
         if not text:
             if row is not None:
                 row.delete()
+                changed = True
             continue
         if row is None:
             row = PreparationSection(
@@ -153,8 +167,10 @@ def _save_sections(
             )
         elif row.text == text and row.category_id == category.pk:
             continue
-        row.text, row.category, row.updated_at = text, category, preparation.updated_at
+        row.text, row.category, row.updated_at = text, category, at
         row.save()
+        changed = True
+    return changed
 
 
 def _notify_submitted(meeting: Meeting, author_agency_id: int) -> None:

@@ -5,11 +5,11 @@ approve or comment. Every change is pushed to the room after commit (types only)
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from access.scoping import Viewer, system_scope
@@ -17,6 +17,7 @@ from meetings import push
 from meetings.models import AgendaItem, Decision, Invitation, Meeting, MinuteNote, MinutesReply
 from meetings.recipients import agency_user_ids, coordinator_ids, family_user_ids
 from meetings.services.base import (
+    ConfirmationRequired,
     MeetingError,
     after_commit_push,
     cancel_reminders,
@@ -31,6 +32,8 @@ from meetings.services.base import (
 from portal import audit
 
 LIMIT = 5000
+# Opening the room earlier than this before the planned start is asked about first.
+EARLY_START = timedelta(hours=1)
 
 
 def _leading(viewer: Viewer, meeting: Meeting):  # type: ignore[no-untyped-def]
@@ -50,17 +53,51 @@ def _require_live(meeting: Meeting) -> None:
         raise MeetingError(_("Mötesrummet är inte öppet."))
 
 
-def room_start(*, viewer: Viewer, meeting: Meeting) -> Meeting:
-    """Open the live room; the first agenda item becomes current."""
+def start_needs_confirmation(meeting: Meeting) -> bool:
+    """Starting now would be more than an hour before the planned start."""
+    return timezone.now() < meeting.starts_at - EARLY_START
+
+
+def start_question(meeting: Meeting) -> str:
+    starts = timezone.localtime(meeting.starts_at)
+    return _("Mötet är planerat till %(day)s kl. %(time)s. Vill du starta det nu ändå?") % {
+        "day": formats.date_format(starts, "l j F"),
+        "time": formats.time_format(starts, "H.i"),
+    }
+
+
+def end_question() -> str:
+    """What ending does, said before it is done (it cannot be undone)."""
+    return _(
+        "Mötesrummet stängs och mötet blir genomfört. Sedan går det inte att skriva fler anteckningar "
+        "eller beslut, och mötet kan inte startas igen. Därefter läser du igenom anteckningarna och "
+        "delar dem med familjen."
+    )
+
+
+def room_start(*, viewer: Viewer, meeting: Meeting, confirmed: bool = False) -> Meeting:
+    """Open the live room; the first agenda item becomes current. More than an hour
+    before the planned start it raises ConfirmationRequired (changing nothing) unless
+    `confirmed`."""
     meeting, case = _leading(viewer, meeting)
     if meeting.started_at is not None:
         raise MeetingError(_("Mötet har redan börjat."))
+    if not confirmed and start_needs_confirmation(meeting):
+        raise ConfirmationRequired(start_question(meeting), action="start")
     with transaction.atomic(), system_scope():
         meeting = fresh_meeting(meeting, lock=True)
+        if meeting.started_at is not None:  # started by a parallel request
+            raise MeetingError(_("Mötet har redan börjat."))
         meeting.started_at = timezone.now()
         meeting.current_item = AgendaItem.objects.filter(meeting=meeting).order_by("position", "id").first()
         meeting.save(update_fields=["started_at", "current_item"])
-        audit.record(viewer=viewer, action="meeting.started", obj=meeting, case_id=case.pk)
+        audit.record(
+            viewer=viewer,
+            action="meeting.started",
+            obj=meeting,
+            case_id=case.pk,
+            data={"early": start_needs_confirmation(meeting)},
+        )
         cancel_reminders(reminder_prefix(meeting))
         after_commit_push(meeting.pk, push.MEETING, push.AGENDA)
     return meeting
@@ -112,6 +149,8 @@ def attendance_mark(*, viewer: Viewer, invitation: Invitation, attendance: str) 
 def _minutes_open(meeting: Meeting) -> None:
     if meeting.started_at is None:
         raise MeetingError(_("Anteckningar skrivs när mötet har börjat."))
+    if meeting.ended_at is not None:
+        raise MeetingError(_("Mötet är avslutat. Anteckningar och beslut kan inte läggas till längre."))
     if meeting.minutes_shared_at is not None:
         raise MeetingError(_("Anteckningarna är redan delade och kan inte ändras."))
 
@@ -228,12 +267,17 @@ def decision_add(
     return decision
 
 
-def room_end(*, viewer: Viewer, meeting: Meeting) -> Meeting:
-    """Close the room: the meeting is held. The minutes can then be shared."""
+def room_end(*, viewer: Viewer, meeting: Meeting, confirmed: bool = False) -> Meeting:
+    """Close the room: the meeting is held, no more notes or decisions, and it cannot
+    be started again. The minutes can then be shared. Always asked first: without
+    `confirmed` it raises ConfirmationRequired and changes nothing."""
     meeting, case = _leading(viewer, meeting)
     _require_live(meeting)
+    if not confirmed:
+        raise ConfirmationRequired(end_question(), action="end")
     with transaction.atomic(), system_scope():
         meeting = fresh_meeting(meeting, lock=True)
+        _require_live(meeting)
         meeting.ended_at = timezone.now()
         meeting.status = Meeting.Status.HELD
         meeting.current_item = None

@@ -10,8 +10,10 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from access import policy
 from meetings import services
@@ -19,6 +21,7 @@ from meetings.forms import DecisionForm, NoteForm
 from meetings.models import AgendaItem, Decision, Invitation, Meeting, MinuteNote
 from meetings.services.room import responsible_agencies
 from meetings.views.common import (
+    HttpResponseSeeOther,
     agenda_of,
     get_meeting,
     invitations_of,
@@ -87,6 +90,7 @@ def room(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     for part in PARTS:
         context.update(_part_context(viewer, meeting, part))
     context.pop("part", None)
+    context["confirm"] = confirm_context(viewer, meeting, CONFIRM_STEPS.get(request.GET.get("bekrafta", "")))
     if context["is_coordinator"]:
         context["note_form"] = NoteForm(prefix="note")
         context["decision_form"] = DecisionForm(prefix="decision", agency_choices=responsible_agencies(meeting))
@@ -119,6 +123,53 @@ def _respond(request: HttpRequest, meeting: Meeting, part: str, error: str | Non
     return see_other("meetings:room", meeting.uuid)
 
 
+# The confirm step of starting early and of ending: ?bekrafta=<step> on the room page
+# (without JavaScript: the POST without `confirm` redirects there), or the question alone
+# into #room-confirm (htmx).
+CONFIRM_STEPS = {"starta": "start", "avsluta": "end"}
+
+
+def _confirm(step: str, question: str) -> dict[str, Any]:
+    url_name = "meetings:room_start" if step == "start" else "meetings:room_end"
+    return {"step": step, "question": question, "url_name": url_name}
+
+
+def confirm_context(viewer: Any, meeting: Meeting, step: str | None) -> dict[str, Any] | None:
+    """The question to ask for `step` ("start" / "end"), or None when it does not apply:
+    not the coordinator, the meeting is not in that state, or starting needs no
+    confirmation now."""
+    if step is None or step not in CONFIRM_STEPS.values() or not policy.is_coordinator_of(viewer, meeting.case):
+        return None
+    if step == "start":
+        if meeting.started_at is not None or meeting.is_cancelled or not services.start_needs_confirmation(meeting):
+            return None
+        return _confirm(step, services.start_question(meeting))
+    if not meeting.is_live:
+        return None
+    return _confirm(step, services.end_question())
+
+
+def _confirmed(request: HttpRequest) -> bool:
+    return request.POST.get("confirm") == "1"
+
+
+def _ask(request: HttpRequest, meeting: Meeting, question: services.ConfirmationRequired) -> HttpResponse:
+    """Show the question; nothing has changed."""
+    if request.headers.get("HX-Request"):
+        confirm = _confirm(question.action, str(question))
+        return render(partial(request), "meetings/room/_confirm.html", {"meeting": meeting, "confirm": confirm})
+    slug = next(k for k, v in CONFIRM_STEPS.items() if v == question.action)
+    return HttpResponseSeeOther(f"{reverse('meetings:room', args=[meeting.uuid])}?bekrafta={slug}")
+
+
+def _done(request: HttpRequest, to: str, meeting: Meeting) -> HttpResponse:
+    """After the step (or its refusal, already in messages): the whole page changes, so
+    htmx loads it anew."""
+    if request.headers.get("HX-Request"):
+        return HttpResponseClientRedirect(reverse(to, args=[meeting.uuid]))
+    return see_other(to, meeting.uuid)
+
+
 @signed_in
 @require_POST
 def room_start(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
@@ -126,10 +177,12 @@ def room_start(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     meeting = get_meeting(request, meeting_uuid)
     require_coordinator(viewer, meeting)
     try:
-        services.room_start(viewer=viewer, meeting=meeting)
+        services.room_start(viewer=viewer, meeting=meeting, confirmed=_confirmed(request))
+    except services.ConfirmationRequired as question:
+        return _ask(request, meeting, question)
     except services.MeetingError as error:
         messages.error(request, str(error))
-    return see_other("meetings:room", meeting.uuid)
+    return _done(request, "meetings:room", meeting)
 
 
 @signed_in
@@ -139,12 +192,14 @@ def room_end(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     meeting = get_meeting(request, meeting_uuid)
     require_coordinator(viewer, meeting)
     try:
-        services.room_end(viewer=viewer, meeting=meeting)
+        services.room_end(viewer=viewer, meeting=meeting, confirmed=_confirmed(request))
+    except services.ConfirmationRequired as question:
+        return _ask(request, meeting, question)
     except services.MeetingError as error:
         messages.error(request, str(error))
-        return see_other("meetings:room", meeting.uuid)
+        return _done(request, "meetings:room", meeting)
     messages.success(request, _("Mötet är avslutat. Läs igenom anteckningarna och dela dem med familjen."))
-    return see_other("meetings:minutes", meeting.uuid)
+    return _done(request, "meetings:minutes", meeting)
 
 
 @signed_in

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from access.scoping import Viewer, system_scope
@@ -92,7 +92,7 @@ def evidence_note(config: EidConfig, evidence: oidc.Evidence) -> str:
     return _("Bekräftad med %(name)s, nivå %(level)s, kl %(time)s") % {
         "name": config.name,
         "level": level_label(evidence.acr),
-        "time": at.strftime("%H:%M:%S"),
+        "time": formats.time_format(at),
     }
 
 

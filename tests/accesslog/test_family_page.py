@@ -32,7 +32,7 @@ def test_family_sees_who_looked_in_plain_words(world):
     assert "Vem har tittat på uppgifter om Alva?" in html
     assert "Hanna Hälsa</strong>, staff" in html and "BUP Test" in html
     assert "Sara Samordnare</strong>, coordinator" in html and "Samordningsenheten Test" in html
-    assert "tittade på samverkan" in html
+    assert "Tittade på samverkan" in html  # the case page, in one line per visit
     # Newest first: the health worker looked after the coordinator.
     assert html.index("Hanna Hälsa") < html.index("Sara Samordnare</strong>, coordinator")
 
@@ -53,7 +53,7 @@ def test_days_are_headed_and_in_order_newest_first(world):
     assert html.index("Måndag 9 mars 2026") < html.index("Söndag 8 mars 2026") < html.index("Lördag 7 mars 2026")
     assert html.index("Sist Person") < html.index("Mitt Person") < html.index("Först Person")
     assert "Sist Person</strong>, mentor" in html
-    assert "kl. 14.05" in html
+    assert "kl. 14:05" in html
 
 
 def test_the_familys_own_reads_and_refused_attempts_are_not_listed(world):
@@ -142,7 +142,7 @@ def test_the_child_sees_the_page_but_is_offered_the_export_only_when_deciding_al
     from consent.models import MaturityAssessment
 
     html = page_for(world, world.child.user).content.decode()
-    assert "Vem har tittat på uppgifter om Alva?" in html
+    assert "Vem har tittat på det som står om dig?" in html  # spoken to, not about
     assert reverse("accesslog:export", args=[world.child.uuid]) not in html
     with system_scope():
         MaturityAssessment.objects.create(child=world.child, level="child", reason="Mogen.")

@@ -62,4 +62,4 @@ def test_the_family_reads_both_as_an_export_of_the_log(world):
     _old_and_new_export(world)
     family = world.client_for(world.guardian1.user)
     html = family.get(reverse("accesslog:family", args=[world.child.uuid])).content.decode()
-    assert html.count("tog ut en kopia av loggen över vem som tittat") == 2
+    assert html.count("Tog ut en kopia av loggen över vem som tittat.") == 2  # one visit each

@@ -33,7 +33,7 @@ def test_family_overview_and_detail_in_plain_swedish(world):
     consent = world.request_consent([world.health], ["school", "health"])
     client = world.client_for(world.guardian1.user)
     html = client.get(reverse("consent:family")).content.decode()
-    assert "Vem får se vad om Alva?" in html
+    assert "Samordningsenheten Test ber om ert samtycke att dela uppgifter om Alva" in html
     assert "BUP Test" in html and "Skolsituation" in html and "Hälsa" in html
     assert "Väntar på ditt svar" in html
     html = client.get(reverse("consent:family_detail", args=[consent.uuid])).content.decode()
@@ -267,7 +267,7 @@ def test_case_consent_list_query_count_is_fixed(world, django_assert_max_num_que
         world.grant([world.health, world.social], ["school", "health", "basic"])
     with CaptureQueriesContext(connection) as seven:
         html = client.get(url).content.decode()
-    assert html.count("Samtycke från") == 7
+    assert html.count("bad om samtycke att dela uppgifter om Alva") == 7
     assert len(seven) == len(one), [q["sql"] for q in seven.captured_queries]
 
 

@@ -266,7 +266,7 @@ def login_family(page: object, server: Server, email: str) -> None:
     assert codes, f"no sign-in code mailed to {email} within 10 s"
     code = codes[-1]
     page.get_by_label("Kod").fill(code)  # type: ignore[attr-defined]
-    page.get_by_role("button", name=re.compile("Verifiera|Bekräfta")).click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name=re.compile("Verifiera|Bekräfta|^Logga in$")).click()  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(r".*/$"))  # type: ignore[attr-defined]
 
 

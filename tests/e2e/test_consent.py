@@ -199,3 +199,27 @@ def test_coordinator_requests_records_and_reads_history(browser, server):
         check_accessibility(page, "consent-coordinator-case-panel")
     finally:
         page.context.close()
+
+
+@pytest.mark.e2e
+def test_family_consent_list_says_who_asked_what_and_until_when_on_phone_and_desktop(browser, server):
+    """Issue 17 item 4: each card names who asked, for whom, what and until when, with
+    one status badge; screenshots of the list on a phone (390×844) and a desktop."""
+    for mobile, name in ((True, "consent-family-list-phone"), (False, "consent-family-list-desktop")):
+        page = new_page(browser, server, mobile=mobile)
+        try:
+            login_family(page, server, LENA)
+            page.goto("/samtycke/familj/")
+            cards = page.locator("section.consent-card")
+            assert cards.count() >= 2
+            for i in range(cards.count()):
+                card = cards.nth(i)
+                heading = card.get_by_role("heading").inner_text()
+                assert re.search(r"(ber|bad) om ert samtycke att dela uppgifter om (Elsa|Noah)", heading), heading
+                assert card.locator(".badge").count() == 1, card.inner_text()
+                text = card.inner_text()
+                assert "Vem frågade" in text and "Hur länge" in text
+                assert "Vem får se vad om" not in text
+            check_accessibility(page, name)
+        finally:
+            page.context.close()

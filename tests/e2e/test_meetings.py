@@ -164,7 +164,9 @@ def test_joint_meeting_from_call_to_plan(browser, server):
     bup.goto(meeting_url.rstrip("/") + "/rum/")
     _room_is_live(bup)
     bup.evaluate("window.__notReloaded = true")
-    coordinator.get_by_role("button", name="Starta mötet").click()
+    coordinator.get_by_role("button", name="Starta mötet", exact=True).click()
+    # Ten days early: asked first (meetings/room/_confirm.html), nothing starts until then.
+    coordinator.get_by_role("button", name="Ja, starta mötet nu").click()
     _room_is_live(coordinator)
     bup.get_by_role("region", name="Mötets status").get_by_text("Mötet pågår").wait_for()
 
@@ -192,7 +194,8 @@ def test_joint_meeting_from_call_to_plan(browser, server):
     check_accessibility(coordinator, "meetings-room-coordinator")
     check_accessibility(bup, "meetings-room-healthcare")
 
-    coordinator.get_by_role("button", name="Avsluta mötet").click()
+    coordinator.get_by_role("button", name="Avsluta mötet", exact=True).click()
+    coordinator.get_by_role("button", name="Ja, avsluta mötet").click()
     assert coordinator.get_by_role("heading", name=re.compile("Anteckningar från mötet")).is_visible()
     coordinator.get_by_role("button", name="Dela med familjen").click()
     assert coordinator.get_by_text("Anteckningarna är delade").is_visible()
@@ -241,7 +244,7 @@ with system_scope():
         viewer=v, case=case, purpose="Möte över två serverprocesser.", starts_at=start,
         ends_at=start + timedelta(hours=1), place="Rum 7", agenda=["Punkt ett"], agency_ids=[bup],
     )
-    services.room_start(viewer=v, meeting=meeting)
+    services.room_start(viewer=v, meeting=meeting, confirmed=True)
     print(meeting.uuid)
 """
 

@@ -46,7 +46,7 @@ def test_invite_enrol_totp_and_deactivate(browser, server):
         secret = newcomer.locator("#authenticator_secret").input_value()
         code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
         newcomer.locator("input[name=code]").fill(code)
-        newcomer.get_by_role("button", name="Aktivera").click()
+        newcomer.get_by_role("button", name="Koppla appen").click()
         newcomer.goto("/")
         assert newcomer.get_by_role("heading", name="Hej Nina").is_visible()
 

@@ -187,13 +187,13 @@ def test_reschedule_and_cancel_through_the_api(consented, meeting):
 
 def test_minutes_through_the_api_family_only_once_shared(consented, meeting):
     coordinator = consented.coordinator_viewer
-    services.room_start(viewer=coordinator, meeting=meeting)
+    services.room_start(viewer=coordinator, meeting=meeting, confirmed=True)
     services.note_add(viewer=coordinator, meeting=meeting, text="Anteckning ett")
     family = consented.client_for(consented.guardian1.user)
     url = f"/api/v1/meetings/{meeting.uuid}/minutes/"
     assert family.get(url).json()["notes"] == []
     health = consented.client_for(consented.health_staff)
     assert health.get(url).json()["notes"][0]["text"] == "Anteckning ett"
-    services.room_end(viewer=coordinator, meeting=meeting)
+    services.room_end(viewer=coordinator, meeting=meeting, confirmed=True)
     services.minutes_share(viewer=coordinator, meeting=meeting)
     assert family.get(url).json()["notes"][0]["text"] == "Anteckning ett"

@@ -41,7 +41,7 @@ def _headers(world, who, *, mfa: bool = True):
 def live(consented):
     with system_scope():
         meeting = call_meeting(consented)
-        services.room_start(viewer=consented.coordinator_viewer, meeting=meeting)
+        services.room_start(viewer=consented.coordinator_viewer, meeting=meeting, confirmed=True)
     return consented, meeting
 
 

@@ -104,7 +104,7 @@ def test_external_actor_gets_time_and_place_only(consented, mailoutbox, django_c
     message = next(m for m in mailoutbox if "eva@fk.example" in m.to)
     text = full_text(message)
     assert "Testskolan, rum 12" in text
-    assert "13.00–14.30" in message.body
+    assert "13:00–14:30" in message.body
     assert "/moten/" not in text  # no portal link: they have no account
     assert meeting.purpose not in text
     assert "Hur går det?" not in text

@@ -182,7 +182,7 @@ def test_child_voice_page_is_the_childs(consented, meeting):
 
 def test_room_minutes_print_and_pdf(consented, meeting):
     coordinator = consented.client_for(consented.coordinator)
-    coordinator.post(reverse("meetings:room_start", args=[meeting.uuid]))
+    coordinator.post(reverse("meetings:room_start", args=[meeting.uuid]), {"confirm": "1"})
     response = coordinator.post(
         reverse("meetings:room_note", args=[meeting.uuid]), {"note-text": "Det går bättre nu."}, HTTP_HX_REQUEST="true"
     )
@@ -210,7 +210,7 @@ def test_room_minutes_print_and_pdf(consented, meeting):
     assert "Det går bättre nu." in part
     family = consented.client_for(consented.guardian1.user)
     assert family.get(reverse("meetings:minutes", args=[meeting.uuid])).status_code == 404
-    coordinator.post(reverse("meetings:room_end", args=[meeting.uuid]))
+    coordinator.post(reverse("meetings:room_end", args=[meeting.uuid]), {"confirm": "1"})
     coordinator.post(reverse("meetings:minutes_share", args=[meeting.uuid]))
     html = family.get(reverse("meetings:minutes", args=[meeting.uuid])).content.decode()
     assert "Det går bättre nu." in html and "Stämmer anteckningarna?" in html

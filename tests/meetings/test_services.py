@@ -359,10 +359,10 @@ def test_live_room_minutes_and_decision_become_a_plan_action(consented, meeting)
     coordinator = consented.coordinator_viewer
     with pytest.raises(services.MeetingError):
         act(services.note_add, viewer=coordinator, meeting=meeting, text="För tidigt")
-    started = act(services.room_start, viewer=coordinator, meeting=meeting)
+    started = act(services.room_start, viewer=coordinator, meeting=meeting, confirmed=True)
     assert started.current_item.title == "Hur går det?"
     with pytest.raises(services.MeetingError):
-        act(services.room_start, viewer=consented.viewer(consented.school_staff), meeting=meeting)
+        act(services.room_start, viewer=consented.viewer(consented.school_staff), meeting=meeting, confirmed=True)
     note = act(services.note_add, viewer=coordinator, meeting=meeting, text="Det går bättre.")
     assert note.agenda_item_id == started.current_item_id
     school_invitation = next(i for i in invitations(meeting) if i.agency_id == consented.school.pk)
@@ -401,7 +401,7 @@ def test_live_room_minutes_and_decision_become_a_plan_action(consented, meeting)
         assert not MinuteNote.objects.filter(pk=note.pk).exists()
     with pytest.raises(services.MeetingError):
         act(services.minutes_share, viewer=coordinator, meeting=meeting)
-    act(services.room_end, viewer=coordinator, meeting=meeting)
+    act(services.room_end, viewer=coordinator, meeting=meeting, confirmed=True)
     act(services.minutes_share, viewer=coordinator, meeting=meeting)
     with scope(consented.guardian1_viewer):
         assert MinuteNote.objects.filter(pk=note.pk).exists()

@@ -288,8 +288,8 @@ def test_minutes_shared_notifies_family_and_agencies(consented, django_capture_o
 
     w = consented
     meeting = _call(w)
-    act(meeting_services.room_start, viewer=w.coordinator_viewer, meeting=meeting)
-    act(meeting_services.room_end, viewer=w.coordinator_viewer, meeting=meeting)
+    act(meeting_services.room_start, viewer=w.coordinator_viewer, meeting=meeting, confirmed=True)
+    act(meeting_services.room_end, viewer=w.coordinator_viewer, meeting=meeting, confirmed=True)
 
     def share() -> None:
         act(meeting_services.minutes_share, viewer=w.coordinator_viewer, meeting=meeting)

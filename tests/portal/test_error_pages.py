@@ -54,3 +54,35 @@ def test_a_server_error_page_is_plain_and_safe(client, settings) -> None:
     assert response.status_code == 500
     html = response.content.decode()
     assert "Något gick fel hos oss" in html and "secret internals" not in html
+
+
+def test_a_lost_database_connection_is_a_503_that_asks_to_wait(client, settings) -> None:
+    """While PostgreSQL restarts (make faults), a request that loses its connection says
+    "try again in a moment" (503, Retry-After), not that something is broken."""
+    from django.db import OperationalError
+    from django.urls import path
+
+    import portal.urls
+
+    def lost(request):  # type: ignore[no-untyped-def]
+        raise OperationalError("server closed the connection unexpectedly")
+
+    def broken(request):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a bug")
+
+    settings.ROOT_URLCONF = type(
+        "Urls",
+        (),
+        {
+            "urlpatterns": [path("lost/", lost), path("broken/", broken), *portal.urls.urlpatterns],
+            "handler500": portal.urls.handler500,
+        },
+    )
+    client.raise_request_exception = False
+    response = client.get("/lost/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    html = response.content.decode()
+    assert "Portalen är inte nåbar just nu" in html and "closed the connection" not in html
+    other = client.get("/broken/")
+    assert other.status_code == 500 and "Något gick fel hos oss" in other.content.decode()

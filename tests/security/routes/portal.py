@@ -15,6 +15,7 @@ TABLE = {
     "portal:reference": no_child_data(everyone(200)),
     # The benchmark's plain page has no consent layer: served only under `make bench`.
     "portal:plain_reference": no_child_data(everyone(404)),
+    "portal:favicon": no_child_data(everyone(301)),
     # allauth: sign-in pages for the signed-out, account pages for the signed-in.
     "account_login": no_child_data(_signed_in_redirect),
     "account_logout": no_child_data(by_kind(staff=200, family=200, anonymous=302)),

@@ -182,10 +182,12 @@ class PlanActionPatch(serializers.Serializer):
     """A change to an action: `status` alone (progress), or any of the other fields."""
 
     status = serializers.ChoiceField(choices=PlanAction.Status.choices, required=False)
-    description = serializers.CharField(required=False)
+    description = serializers.CharField(required=False, max_length=limits.SHORT, error_messages=limits.TOO_LONG)
     due_date = serializers.DateField(required=False)
     responsible_agency = serializers.UUIDField(required=False, allow_null=True)
-    responsible_person = serializers.CharField(required=False, allow_blank=True)
+    responsible_person = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.NAME, error_messages=limits.TOO_LONG
+    )
     goal = serializers.UUIDField(required=False, allow_null=True)
 
 

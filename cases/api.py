@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -23,6 +24,7 @@ from cases import selectors, services
 from cases.models import Case, LifeArea, MappingEntry, PlanAction, PlanGoal
 from portal import limits
 from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of
+from portal.api_schema import OutputSerializer
 
 
 class StaffWritesOnly(IsSignedInViewer):
@@ -41,10 +43,16 @@ def _case(request: Request, case_uuid: Any) -> Case:
 
 
 def _service(call: Any, **kwargs: Any) -> Any:
+    """Call a service; a refusal for who the caller is answers 403, any other 400."""
     try:
         return call(**kwargs)
+    except services.CaseRefused as error:
+        raise PermissionDenied(str(error)) from None
     except services.CaseError as error:
         raise ValidationError({"detail": str(error)}) from None
+
+
+CASE_FILTER = OpenApiParameter("case", OpenApiTypes.UUID, description="Only rows of this collaboration.")
 
 
 # --------------------------------------------------------------------------------------
@@ -170,6 +178,19 @@ class PlanActionStatusInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=PlanAction.Status.choices)
 
 
+class PlanActionPatch(serializers.Serializer):
+    """A change to an action: `status` alone (progress), or any of the other fields."""
+
+    status = serializers.ChoiceField(choices=PlanAction.Status.choices, required=False)
+    description = serializers.CharField(required=False, max_length=limits.SHORT, error_messages=limits.TOO_LONG)
+    due_date = serializers.DateField(required=False)
+    responsible_agency = serializers.UUIDField(required=False, allow_null=True)
+    responsible_person = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.NAME, error_messages=limits.TOO_LONG
+    )
+    goal = serializers.UUIDField(required=False, allow_null=True)
+
+
 class PlanGoalSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     written_by_family = serializers.BooleanField(read_only=True)
@@ -193,6 +214,26 @@ class PlanInput(serializers.Serializer):
     coordinator_will_not = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=limits.TEXT, error_messages=limits.TOO_LONG
     )
+
+
+class NamedRefSerializer(OutputSerializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class PlanSerializer(OutputSerializer):
+    """The joint plan of a collaboration (version 0 and empty texts before it is written)."""
+
+    case = serializers.UUIDField()
+    phase = serializers.ChoiceField(choices=Case.Phase.choices)
+    version = serializers.IntegerField()
+    support_needed = serializers.CharField(allow_blank=True)
+    others_do = serializers.CharField(allow_blank=True)
+    overall_principal = NamedRefSerializer(allow_null=True)
+    coordinator_will = serializers.CharField(allow_blank=True)
+    coordinator_will_not = serializers.CharField(allow_blank=True)
+    goals = PlanGoalSerializer(many=True)
+    actions = PlanActionSerializer(many=True)
 
 
 def _agency_id(uuid: Any) -> int | None:
@@ -253,18 +294,19 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return Case.objects.select_related("child", "owner_agency", "coordinator", "coordinator_agency")
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=MappingEntrySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
     def mapping(self, request: Request, uuid: Any = None) -> Response:
         case = self.get_object()
         entries = selectors.mapping_entries(case)
         return Response(MappingEntrySerializer(entries, many=True).data)
 
-    @action(detail=True, methods=["get", "put"])
+    @extend_schema(methods=["GET"], responses=PlanSerializer)
+    @extend_schema(methods=["PUT"], request=PlanInput, responses=PlanSerializer)
+    @action(detail=True, methods=["get", "put"], pagination_class=None)
     def plan(self, request: Request, uuid: Any = None) -> Response:
         case = self.get_object()
         if request.method == "PUT":
-            if not viewer_of(request).is_staff:
-                raise Http404
             data = PlanInput(data=request.data)
             data.is_valid(raise_exception=True)
             values = dict(data.validated_data)
@@ -286,6 +328,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(_plan_payload(case))
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[CASE_FILTER]),
+    create=extend_schema(request=MappingEntryInput, responses={201: MappingEntrySerializer}),
+    partial_update=extend_schema(request=MappingEntryInput, responses=MappingEntrySerializer),
+)
 class MappingEntryViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -341,6 +388,11 @@ class MappingEntryViewSet(
         return self.partial_update(request, *args, **kwargs)
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[CASE_FILTER]),
+    create=extend_schema(request=PlanActionInput, responses={201: PlanActionSerializer}),
+    partial_update=extend_schema(request=PlanActionPatch, responses=PlanActionSerializer),
+)
 class PlanActionViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -20,9 +20,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
@@ -32,6 +34,7 @@ from consent.models import Consent, ConsentDecision
 from consent.services import newest_versions_q
 from portal import limits
 from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of
+from portal.api_schema import OutputSerializer
 
 
 class PolicyMembershipField(serializers.SlugRelatedField):
@@ -112,6 +115,20 @@ class DecisionInSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=300, error_messages=limits.TOO_LONG)
 
 
+class DecisionRecordedSerializer(OutputSerializer):
+    decision = serializers.ChoiceField(choices=ConsentDecision.Decision.choices)
+    method = serializers.ChoiceField(choices=ConsentDecision.Method.choices)
+    decided_at = serializers.DateTimeField()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("case", OpenApiTypes.UUID, description="Only consents of this collaboration."),
+            OpenApiParameter("all_versions", OpenApiTypes.STR, enum=["1"], description="1: older versions too."),
+        ]
+    )
+)
 class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ConsentSerializer
     lookup_field = "uuid"
@@ -152,12 +169,13 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         consent = self.get_object()
         return Response(_card_json(self._cards([consent])[0]))
 
+    @extend_schema(request=DecisionInSerializer, responses={201: DecisionRecordedSerializer})
     @action(detail=True, methods=["post"], serializer_class=DecisionInSerializer)
     def decisions(self, request, uuid=None):  # type: ignore[no-untyped-def]
         viewer = viewer_of(request)
         consent = self.get_object()
         if not services.manages(viewer, consent.case):
-            raise NotFound
+            raise PermissionDenied(_("Bara samordnaren eller barnets bästa-ansvarig kan hantera samtycken."))
         serializer = DecisionInSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

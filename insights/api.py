@@ -72,6 +72,7 @@ class GapReportViewSet(viewsets.ViewSet):
     with the quarterly trend of this and the previous year."""
 
     permission_classes = [IsManagement]
+    schema_may_404 = True  # a principal the caller has no management role for
 
     @extend_schema(parameters=PARAMETERS, responses={200: OpenApiTypes.OBJECT})
     def list(self, request: Request) -> Response:
@@ -93,6 +94,7 @@ class FollowupViewSet(viewsets.ViewSet):
     """Follow-up statistics of collaborations for one principal and calendar year."""
 
     permission_classes = [IsManagement]
+    schema_may_404 = True  # a principal the caller has no management role for
 
     @extend_schema(parameters=PARAMETERS, responses={200: OpenApiTypes.OBJECT})
     def list(self, request: Request) -> Response:

@@ -7,16 +7,17 @@ appears in a list. Every write goes through `meetings.services`, which check aga
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -26,6 +27,7 @@ from meetings import selectors, services
 from meetings.models import AgendaItem, Decision, Invitation, Meeting, MinuteNote, Preparation, PreparationSection
 from portal import limits
 from portal.api_auth import IsSignedInViewer, IsStaffViewer, viewer_of
+from portal.api_schema import OutputSerializer
 
 # --------------------------------------------------------------------------------------
 # Output
@@ -41,6 +43,26 @@ def invitee(invitation: Invitation) -> dict[str, Any]:
     if invitation.for_child:
         return {"kind": "child", "name": ""}
     return {"kind": "external", "name": invitation.external.organisation if invitation.external else ""}
+
+
+class InviteeSerializer(serializers.Serializer):
+    """Who is invited: a kind and a display name (`agency`: the agency's id, for an agency)."""
+
+    kind = serializers.ChoiceField(choices=["agency", "guardian", "child", "external"], read_only=True)
+    name = serializers.CharField(allow_blank=True, read_only=True)
+    agency = serializers.UUIDField(required=False, read_only=True)
+
+
+class AgendaItemSerializer(OutputSerializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    details = serializers.CharField(allow_blank=True)
+    by_family = serializers.BooleanField()
+
+
+class AgendaItemCreatedSerializer(OutputSerializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
 
 
 class InvitationSerializer(serializers.ModelSerializer):
@@ -62,6 +84,7 @@ class InvitationSerializer(serializers.ModelSerializer):
             "withdrawn_at",
         ]
 
+    @extend_schema_field(InviteeSerializer)
     def get_invitee(self, obj: Invitation) -> dict[str, Any]:
         return invitee(obj)
 
@@ -106,6 +129,7 @@ class MeetingSerializer(serializers.ModelSerializer):
             "agenda",
         ]
 
+    @extend_schema_field(AgendaItemSerializer(many=True))
     def get_agenda(self, obj: Meeting) -> list[dict[str, Any]]:
         return [
             {"id": str(item.uuid), "title": item.title, "details": item.details, "by_family": item.written_by_family}
@@ -166,7 +190,7 @@ class DecisionSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     meeting = serializers.UUIDField(source="meeting.uuid", read_only=True)
     responsible_agency = serializers.CharField(source="responsible_agency.name", read_only=True, default="")
-    plan_action = serializers.UUIDField(source="plan_action.uuid", read_only=True, default=None)
+    plan_action = serializers.UUIDField(source="plan_action.uuid", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Decision
@@ -286,17 +310,40 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request) -> 
 
 
 def _for_meeting(queryset: Any, meeting: str | None) -> Any:
-    """`?meeting=<uuid>` narrows a list to one meeting; a malformed uuid matches nothing."""
+    """`?meeting=<uuid>`: only that meeting's rows (none for a value that is no uuid)."""
     if not meeting:
         return queryset
     try:
-        return queryset.filter(meeting__uuid=meeting)
-    except DjangoValidationError:
+        uuid.UUID(meeting)
+    except ValueError:
         return queryset.none()
+    return queryset.filter(meeting__uuid=meeting)
 
 
-def _refused(error: services.MeetingError) -> ValidationError:
+def _refused(error: services.MeetingError) -> APIException:
+    """A refusal for who the caller is answers 403, any other 400."""
+    if isinstance(error, services.MeetingRefused):
+        return PermissionDenied(str(error))
     return ValidationError({"detail": str(error)})
+
+
+class MinuteNoteSerializer(OutputSerializer):
+    id = serializers.UUIDField()
+    agenda_item = serializers.CharField(allow_null=True, help_text="the agenda item's title")
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class MinutesSerializer(OutputSerializer):
+    """Notes and decisions of a meeting as the caller may see them."""
+
+    meeting = serializers.UUIDField()
+    shared_at = serializers.DateTimeField(allow_null=True)
+    notes = MinuteNoteSerializer(many=True)
+    decisions = DecisionSerializer(many=True)
+
+
+MEETING_FILTER = OpenApiParameter("meeting", OpenApiTypes.UUID, description="Only rows of this meeting.")
 
 
 # --------------------------------------------------------------------------------------
@@ -304,6 +351,7 @@ def _refused(error: services.MeetingError) -> ValidationError:
 # --------------------------------------------------------------------------------------
 
 
+@extend_schema_view(create=extend_schema(request=MeetingCallInput, responses={201: MeetingSerializer}))
 class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Meetings the caller may see. POST calls a meeting (the coordinator only; agencies
     without an effective consent are refused). The live room (starting and ending a
@@ -359,6 +407,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             raise _refused(error) from error
         return Response(self.get_serializer(self.get_queryset().get(pk=meeting.pk)).data)
 
+    @extend_schema(request=CancelInput, responses=MeetingSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, uuid: str | None = None) -> Response:
         meeting = self.get_object()
@@ -369,6 +418,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             raise _refused(error) from error
         return Response(self.get_serializer(self.get_queryset().get(pk=meeting.pk)).data)
 
+    @extend_schema(request=AgendaInput, responses={201: AgendaItemCreatedSerializer})
     @action(detail=True, methods=["post"])
     def agenda(self, request: Request, uuid: str | None = None) -> Response:
         meeting = self.get_object()
@@ -379,7 +429,8 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             raise _refused(error) from error
         return Response({"id": str(item.uuid), "title": item.title}, status=status.HTTP_201_CREATED)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=MinutesSerializer)
+    @action(detail=True, methods=["get"], pagination_class=None)
     def minutes(self, request: Request, uuid: str | None = None) -> Response:
         """Notes and decisions as the caller may see them (the family: once shared)."""
         meeting = self.get_object()
@@ -405,6 +456,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
 
 
+@extend_schema_view(list=extend_schema(parameters=[MEETING_FILTER]))
 class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Invitations the caller may see; `?meeting=<uuid>` narrows to one meeting.
     POST …/answer/ answers the caller's own invitation."""
@@ -418,8 +470,8 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_queryset(self):  # type: ignore[no-untyped-def]
         queryset = Invitation.objects.select_related("meeting", "agency", "guardian", "external")
         return _for_meeting(queryset, self.request.query_params.get("meeting"))
-        return queryset
 
+    @extend_schema(request=AnswerInput, responses=InvitationSerializer)
     @action(detail=True, methods=["post"])
     def answer(self, request: Request, uuid: str | None = None) -> Response:
         invitation = self.get_object()
@@ -431,6 +483,10 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(self.get_serializer(self.get_queryset().get(pk=invitation.pk)).data)
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[MEETING_FILTER]),
+    create=extend_schema(request=PreparationInput, responses={201: PreparationSerializer}),
+)
 class PreparationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Preparations: the caller's agency's own (drafts too), others' once submitted and
     under a consent for "preparations". POST saves the caller's agency's preparation."""

@@ -368,7 +368,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Samverkansportalen <noreply@
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api_auth.PortalAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["portal.api_auth.DenyAll"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portal.api_schema.PortalAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "portal.api_pagination.IdCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_METADATA_CLASS": None,
@@ -380,6 +380,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "ENUM_NAME_OVERRIDES": {"PlanActionStatusEnum": "cases.models.PlanAction.Status"},
 }
 
 # --- Security ---------------------------------------------------------------------------

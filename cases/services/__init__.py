@@ -3,7 +3,7 @@ notifications inside it; side effects after commit. Each service checks access i
 (views are defence in depth) and raises `CaseError` with a message for the user.
 """
 
-from cases.services._common import CaseError
+from cases.services._common import CaseError, CaseRefused
 from cases.services.appointment import coordinator_appoint, current_appointment, handover_record, may_appoint
 from cases.services.collaboration import (
     case_close,
@@ -38,6 +38,7 @@ from cases.services.team import (
 
 __all__ = [
     "CaseError",
+    "CaseRefused",
     "case_close",
     "case_contact_record",
     "case_join_agree",

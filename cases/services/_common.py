@@ -16,9 +16,14 @@ class CaseError(Exception):
     """A request the case services refuse; the message is shown to the user as it is."""
 
 
+class CaseRefused(CaseError):
+    """A refusal for who the viewer is (not the coordinator, not staff), on a collaboration
+    they can see: the API answers 403 where other CaseErrors are 400."""
+
+
 def require_staff(viewer: Viewer) -> None:
     if not viewer.is_staff:
-        raise CaseError(_("Bara personal i en verksamhet kan göra det här."))
+        raise CaseRefused(_("Bara personal i en verksamhet kan göra det här."))
 
 
 def require_visible(viewer: Viewer, case: Case) -> None:
@@ -30,7 +35,7 @@ def require_visible(viewer: Viewer, case: Case) -> None:
 def require_coordinator(viewer: Viewer, case: Case, message: str | None = None) -> None:
     """Only the coordinator (or, before one is appointed, the opener's agency) may do this."""
     if not policy.is_coordinator_of(viewer, case):
-        raise CaseError(message or _("Bara samordnaren kan göra det här."))
+        raise CaseRefused(message or _("Bara samordnaren kan göra det här."))
 
 
 def require_open(case: Case) -> None:

@@ -19,6 +19,7 @@ from access.scoping import Viewer, system_scope
 from cases.models import Case, ExternalContact, LifeArea, MappingEntry, Plan, PlanAction, PlanChange, PlanGoal
 from cases.services._common import (
     CaseError,
+    CaseRefused,
     check_family_author,
     clean_text,
     notify_agency,
@@ -589,7 +590,7 @@ def plan_action_status_set(*, viewer: Viewer, action: PlanAction, status: str) -
     if not policy.can_view(viewer, action):
         raise CaseError(_("Insatsen finns inte."))
     if not may_set_action_status(viewer, case, action):
-        raise CaseError(_("Bara samordnaren eller den ansvariga verksamheten kan ändra läget."))
+        raise CaseRefused(_("Bara samordnaren eller den ansvariga verksamheten kan ändra läget."))
     require_open(case)
     if status not in PlanAction.Status.values:
         raise CaseError(_("Välj ett läge."))

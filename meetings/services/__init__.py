@@ -6,7 +6,7 @@ commit. Every service checks access itself (views are defence in depth).
 effective access to a case.
 """
 
-from meetings.services.base import ConfirmationRequired, MeetingError
+from meetings.services.base import ConfirmationRequired, MeetingError, MeetingRefused
 from meetings.services.calling import (
     access_lost,
     agenda_item_add,
@@ -36,6 +36,7 @@ from meetings.services.room import (
 __all__ = [
     "ConfirmationRequired",
     "MeetingError",
+    "MeetingRefused",
     "access_lost",
     "agenda_item_add",
     "agenda_item_remove",

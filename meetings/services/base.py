@@ -22,6 +22,11 @@ class MeetingError(Exception):
     """A request the meeting services refuse; the message is shown to the user as it is."""
 
 
+class MeetingRefused(MeetingError):
+    """A refusal for who the viewer is (not the coordinator), on a meeting they can see:
+    the API answers 403 where other MeetingErrors are 400."""
+
+
 class ConfirmationRequired(MeetingError):
     """The step needs the user's explicit confirmation first (the message is the
     question). Nothing has changed; call again with `confirmed=True`."""
@@ -40,7 +45,7 @@ def fresh_case(case_id: int):  # type: ignore[no-untyped-def]
 
 def require_coordinator(viewer: Viewer, case) -> None:  # type: ignore[no-untyped-def]
     if not policy.is_coordinator_of(viewer, case):
-        raise MeetingError(_("Bara samordnaren kan göra det här."))
+        raise MeetingRefused(_("Bara samordnaren kan göra det här."))
 
 
 def require_open_case(case) -> None:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from meetings.recipients import agency_user_ids
 from meetings.selectors import consented_agency_ids
 from meetings.services.base import (
     MeetingError,
+    MeetingRefused,
     after_commit_mail,
     after_commit_push,
     cancel_reminders,
@@ -523,7 +524,7 @@ def agenda_item_add(*, viewer: Viewer, meeting: Meeting, title: str, details: st
     if not policy.is_coordinator_of(viewer, case):
         guardian = family_guardian(viewer, case)
         if guardian is None:
-            raise MeetingError(_("Bara samordnaren och vårdnadshavarna kan lägga till punkter."))
+            raise MeetingRefused(_("Bara samordnaren och vårdnadshavarna kan lägga till punkter."))
     if meeting.is_cancelled or meeting.ended_at is not None:
         raise MeetingError(_("Mötet är inte längre planerat."))
     title = _clean_text(title, limit=200)

@@ -87,13 +87,13 @@ def test_the_responsible_agency_reports_status_by_api_with_consent(planned):
     response = client.patch(
         f"/api/v1/plan-actions/{school_action.uuid}/", {"description": "Ändrat"}, content_type="application/json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 403  # she sees it; only the coordinator changes it
     response = client.patch(
         f"/api/v1/plan-actions/{world.extras['health_action'].uuid}/",
         {"status": "done"},
         content_type="application/json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 403
     with system_scope():
         assert PlanAction.objects.get(pk=world.extras["health_action"].pk).status == "planned"
 

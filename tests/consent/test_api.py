@@ -98,7 +98,10 @@ def test_non_managers_and_family_cannot_record(world):
     consent = world.grant([world.health], ["basic", "school"])
     url = f"/api/v1/consents/{consent.uuid}/decisions/"
     body = {"party": "child", "decision": "revoked", "method": "paper"}
-    assert world.client_for(world.health_staff).post(url, body, content_type="application/json").status_code == 404
+    # Healthcare sees the consent (a recipient) but does not manage the case: 403, not 404.
+    response = world.client_for(world.health_staff).post(url, body, content_type="application/json")
+    assert response.status_code == 403 and "Bara samordnaren" in response.json()["detail"]
+    assert world.client_for(world.unrelated_staff).post(url, body, content_type="application/json").status_code == 404
     assert world.client_for(world.guardian1.user).post(url, body, content_type="application/json").status_code == 403
 
 

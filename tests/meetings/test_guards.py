@@ -380,8 +380,8 @@ def test_edited_preparation_shows_first_sent_and_last_changed(consented, meeting
     assert edited.updated_at > sent
     sent_local, changed_local = timezone.localtime(sent), timezone.localtime(edited.updated_at)
     expected = (
-        f"Inskickad {sent_local.day} {_month(sent_local)} kl. {sent_local:%H.%M}, "
-        f"ändrad {changed_local.day} {_month(changed_local)} kl. {changed_local:%H.%M}"
+        f"Inskickad {sent_local.day} {_month(sent_local)} kl. {sent_local:%H:%M}, "
+        f"ändrad {changed_local.day} {_month(changed_local)} kl. {changed_local:%H:%M}"
     )
     detail = consented.client_for(consented.coordinator).get(reverse("meetings:detail", args=[meeting.uuid]))
     assert expected in detail.content.decode()

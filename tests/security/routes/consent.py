@@ -100,7 +100,11 @@ TABLE = {
     "consent-decisions": entry(
         by_kind(staff=405, family=405, anonymous=401),
         post=lambda r, s: (
-            401 if r == "anonymous" else 403 if r not in STAFF_ROLES else (400 if manager_of_a(r, s) else 404)
+            401
+            if r == "anonymous"
+            else 403
+            if r not in STAFF_ROLES
+            else (400 if manager_of_a(r, s) else 403 if recipient_sees(r, s) else 404)
         ),
         kwargs=_CONSENT,
         api=True,

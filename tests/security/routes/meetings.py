@@ -182,7 +182,8 @@ TABLE = {
     ),
     "meeting-cancel": entry(
         api_post_only,
-        post=lambda r, s: 200 if r == "coordinator" else when(sees_meeting, 400, anonymous=401)(r, s),
+        # Seen but not the coordinator's: 403 (a refusal for who the caller is).
+        post=lambda r, s: 200 if r == "coordinator" else when(sees_meeting, 403, anonymous=401)(r, s),
         kwargs={"uuid": _uuid_of("planned")},
         api=True,
     ),

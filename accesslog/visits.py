@@ -63,7 +63,11 @@ _COUNTED: dict[str, Callable[[int], str]] = {
     "meetings.PreparationSection": lambda n: ngettext(
         "%(count)d del av en förberedelse", "%(count)d delar av förberedelser", n
     ),
-    "meetings.ChildVoice": lambda n: ngettext("%(count)d text från barnet", "%(count)d texter från barnet", n),
+    # Named as the child's own page is ("Det jag vill säga"): right for every reader, the
+    # child included, who would otherwise read about herself as "barnet".
+    "meetings.ChildVoice": lambda n: ngettext(
+        "%(count)d text i ”det jag vill säga”", "%(count)d texter i ”det jag vill säga”", n
+    ),
     "meetings.MinutesReply": lambda n: ngettext(
         "%(count)d svar på minnesanteckningar", "%(count)d svar på minnesanteckningar", n
     ),

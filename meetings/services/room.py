@@ -61,8 +61,8 @@ def start_needs_confirmation(meeting: Meeting) -> bool:
 def start_question(meeting: Meeting) -> str:
     starts = timezone.localtime(meeting.starts_at)
     return _("Mötet är planerat till %(day)s kl. %(time)s. Vill du starta det nu ändå?") % {
-        "day": formats.date_format(starts, "l j F"),
-        "time": formats.time_format(starts, "H.i"),
+        "day": formats.date_format(starts, "WEEKDAY_MONTH_DAY_FORMAT"),
+        "time": formats.time_format(starts, "TIME_FORMAT"),
     }
 
 

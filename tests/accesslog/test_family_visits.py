@@ -104,22 +104,22 @@ def test_a_realistic_day_is_three_visit_lines_in_plain_swedish(world):
     health, before_lunch, morning = lines
     hanna, health_agency = world.health_staff.user.full_name, world.health.name
     assert health == (
-        f"kl. 14.03, i ungefär 2 minuter {hanna}, psykolog {health_agency} "
+        f"kl. 14:03, i ungefär 2 minuter {hanna}, psykolog {health_agency} "
         "Tittade på samverkan, planen, 2 mål och 4 anteckningar från kartläggningen."
     )
     sara, coordination = world.coordinator.user.full_name, world.coordination.name
-    assert before_lunch == f"kl. 11.20, en kort stund {sara}, samordningsperson {coordination} Tittade på 1 mål."
-    assert morning.startswith("kl. 09.12, i ungefär 4 minuter")
+    assert before_lunch == f"kl. 11:20, en kort stund {sara}, samordningsperson {coordination} Tittade på 1 mål."
+    assert morning.startswith("kl. 09:12, i ungefär 4 minuter")
     assert morning.endswith("Tittade på samverkan och 2 samtycken.")
     assert "Måndag 9 mars 2026" in html
     # The sixteen entries a tap away, in order, in a <details> the keyboard reaches.
     details = re.findall(r"<details class=\"log-visit__details\">(.*?)</details>", html, re.S)
     assert len(details) == 2  # the one-entry visit has nothing more to show
     assert "Visa steg för steg (16 steg)" in details[0]
-    steps = re.findall(r"<li><time[^>]*>([\d.]+)</time> ([^<]+)</li>", details[0])
+    steps = re.findall(r"<li><time[^>]*>([\d:]+)</time> ([^<]+)</li>", details[0])
     assert len(steps) == 16
-    assert steps[0] == ("14.03.05", "Öppnade samverkan")
-    assert steps[2] == ("14.03.21", "Såg en lista med 2 mål")
+    assert steps[0] == ("14:03:05", "Öppnade samverkan")
+    assert steps[2] == ("14:03:21", "Såg en lista med 2 mål")
     assert steps[5][1] == "Såg en lista med 4 anteckningar från kartläggningen"
     assert steps[6][1] == "Öppnade 1 anteckning från kartläggningen"
     assert steps[-1][0] == "14.05.05"
@@ -133,10 +133,10 @@ def test_the_same_day_in_english(world):
     assert 'lang="en"' in html
     lines = _visits(html)
     assert len(lines) == 3, lines
-    assert lines[0].startswith("at 14.03, for about 2 minutes")
+    assert lines[0].startswith("at 14:03, for about 2 minutes")
     assert lines[0].endswith("Looked at the collaboration, the plan, 2 goals and 4 notes from the mapping.")
-    assert lines[1].startswith("at 11.20, for a short while") and lines[1].endswith("Looked at 1 goal.")
-    assert lines[2].startswith("at 09.12, for about 4 minutes")
+    assert lines[1].startswith("at 11:20, for a short while") and lines[1].endswith("Looked at 1 goal.")
+    assert lines[2].startswith("at 09:12, for about 4 minutes")
     assert lines[2].endswith("Looked at the collaboration and 2 consents.")
     assert "Show step by step (16 steps)" in html
     assert "Opened 1 note from the mapping" in html and "Saw a list of 2 goals" in html

@@ -63,10 +63,10 @@ def grow_for_child(world: World) -> dict[str, Any]:
             responsible_agency_id=world.school.pk,
             goal_id=goal.pk,
         )
-        meetings.room_start(viewer=coordinator, meeting=live)
-        meetings.room_start(viewer=coordinator, meeting=done)
+        meetings.room_start(viewer=coordinator, meeting=live, confirmed=True)
+        meetings.room_start(viewer=coordinator, meeting=done, confirmed=True)
         meetings.note_add(viewer=coordinator, meeting=done, text="Det går bättre nu.")
-        meetings.room_end(viewer=coordinator, meeting=done)
+        meetings.room_end(viewer=coordinator, meeting=done, confirmed=True)
         meetings.minutes_share(viewer=coordinator, meeting=done)
     with scope(world.child_viewer):
         meetings.child_voice_save(

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import formats, translation
 
 ROOT = Path(__file__).resolve().parents[2]
-SKIP_DIRS = {".venv", ".git", "tests", "bench", "benchdata", "artifacts", "staticfiles", "node_modules", "__pycache__"}
+SKIP_DIRS = {".venv", ".venv-load", ".git", "tests", "bench", "benchdata", "artifacts", "staticfiles", "node_modules", "__pycache__"}
 
 # `|date:"..."` / `|time:"..."` with anything but a format's name (or "c", ISO 8601).
 TEMPLATE_FORMAT = re.compile(r"""\|(?:date|time):(["'])(?P<arg>[^"']*)\1""")
@@ -118,5 +118,5 @@ def test_a_swedish_page_shows_no_english_month(world):
     html = client.get(reverse("cases:detail", args=[world.case.uuid])).content.decode()
     until = consent.valid_until
     with translation.override("sv"):
-        assert f"t.o.m. {formats.date_format(until)}" in html
+        assert f"till och med {formats.date_format(until)}" in html
     assert not ENGLISH_MONTHS.findall(re.sub(r"<[^>]+>", " ", html))

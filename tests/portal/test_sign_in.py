@@ -101,9 +101,9 @@ def test_failed_logins_trip_the_rate_limit(world):
     # The correct password is refused too while the limit holds.
     blocked = client.post(reverse("account_login"), {"login": world.school_staff.user.email, "password": PASSWORD})
     assert blocked.status_code == 200
-    assert "För många försök. Vänta en stund och försök igen." in blocked.content.decode()
+    assert "För många misslyckade inloggningsförsök från den här adressen. Vänta några minuter och försök igen." in blocked.content.decode()
     assert statuses == [200] * 7
-    assert "För många försök. Vänta en stund och försök igen." in last.content.decode()
+    assert "För många misslyckade inloggningsförsök från den här adressen. Vänta några minuter och försök igen." in last.content.decode()
 
 
 def test_idle_staff_session_ends(world, settings):

@@ -122,7 +122,7 @@ def test_a_realistic_day_is_three_visit_lines_in_plain_swedish(world):
     assert steps[2] == ("14:03:21", "Såg en lista med 2 mål")
     assert steps[5][1] == "Såg en lista med 4 anteckningar från kartläggningen"
     assert steps[6][1] == "Öppnade 1 anteckning från kartläggningen"
-    assert steps[-1][0] == "14.05.05"
+    assert steps[-1][0] == "14:05:05"
     # None of the old wording.
     assert "såg i en lista" not in html and "4 kartläggning " not in html
 

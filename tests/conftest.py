@@ -11,7 +11,9 @@ its own scope fails here as it would in production.
 from __future__ import annotations
 
 import contextvars
+import time
 from collections.abc import Generator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -151,3 +153,14 @@ def no_template_queries() -> Iterator[Any]:
     with guard() as violations:
         yield violations
     assert not violations, violations.report()
+
+
+# The schemathesis run (tests/api/test_schemathesis.py) writes its counts here; they are
+# printed at the end of the run, so CI's log has them (the test's own output is captured).
+SCHEMATHESIS_SUMMARY = Path(__file__).resolve().parents[1] / "artifacts" / "schemathesis.txt"
+_SESSION_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if SCHEMATHESIS_SUMMARY.exists() and SCHEMATHESIS_SUMMARY.stat().st_mtime >= _SESSION_STARTED:
+        terminalreporter.write_line(SCHEMATHESIS_SUMMARY.read_text().strip())

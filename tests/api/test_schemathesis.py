@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,8 @@ from meetings.models import Invitation
 from portal.models import ApiToken
 from tests.meetings.conftest import ALL_CODES, call_meeting
 from tests.world import World
+
+SUMMARY_FILE = Path(__file__).resolve().parents[2] / "artifacts" / "schemathesis.txt"  # shown by tests/conftest.py
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -191,9 +194,13 @@ def test_every_operation_answers_as_its_schema_says(live_server: Any, world: Wor
             _run(operation, role, auth, live_server.url, known, checks, cases, statuses, failures)
 
     elapsed = time.monotonic() - started
-    print(
-        f"\nschemathesis: {len(operations)} operations x {len(roles)} roles, "
+    summary = (
+        f"schemathesis: {len(operations)} operations x {len(roles)} roles, "
         f"{sum(cases.values())} generated cases ({dict(cases)}), {len(failures)} failures, "
         f"status codes {dict(sorted(statuses.items()))}, {elapsed:.0f} s"
     )
+    print("\n" + summary)
+    # Shown at the end of the run (tests/api/conftest.py), so CI's log has the counts.
+    SUMMARY_FILE.parent.mkdir(exist_ok=True)
+    SUMMARY_FILE.write_text(summary + "\n")
     assert not failures, "\n\n".join(sorted(set(failures)))

@@ -201,7 +201,10 @@ def family_visits(viewer: Viewer, *, child_id: int, cursor: Cursor | None, size:
     grown = True
     while grown:
         grown = False
-        for visit in complete:
+        # Over every visit read, not only the complete ones: a long sitting that reaches
+        # past the boundary is shown (its older part comes on the next page) rather than
+        # skipped by the next page's cursor.
+        for visit in found:
             if id(visit) not in taken and visit.end >= boundary:
                 shown.append(visit)
                 taken.add(id(visit))

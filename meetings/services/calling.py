@@ -60,10 +60,12 @@ def _check_time(starts_at: datetime | None, ends_at: datetime | None) -> None:
         raise MeetingError(_("Ett möte kan vara högst tio timmar."))
 
 
-def _check_place(case, place: str, video_link: str) -> None:  # type: ignore[no-untyped-def]
+def _check_place(case, place: str, video_link: str, *, kept_link: str = "") -> None:  # type: ignore[no-untyped-def]
+    """`kept_link`: the meeting's stored link; left as it was, an old http:// link (from
+    before https was required) does not block a reschedule."""
     if not place and not video_link:
         raise MeetingError(_("Ange en plats eller en länk till videomötet."))
-    if video_link and not video_link.lower().startswith("https://"):
+    if video_link and video_link != kept_link and not video_link.lower().startswith("https://"):
         raise MeetingError(_("Länken till videomötet måste börja med https://."))
     # Time and place go to external actors by e-mail: they must not name the child.
     child = case.child
@@ -279,7 +281,7 @@ def meeting_update(
     if not purpose:
         raise MeetingError(_("Skriv syftet med mötet. Det står i inbjudan."))
     _check_time(starts_at, ends_at)
-    _check_place(case, place, video_link)
+    _check_place(case, place, video_link, kept_link=meeting.video_link)
     current_due = meeting.preparation_due_at
     if preparation_due_at is not None and current_due is not None and preparation_due_at == current_due < starts_at:
         due: datetime | None = preparation_due_at  # unchanged (it may already have passed)

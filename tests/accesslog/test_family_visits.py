@@ -316,3 +316,26 @@ def test_the_line_names_the_collaboration_first_not_what_the_page_read_first(wor
         _read(world, world.health_staff, t + timedelta(seconds=i), object_type, object_id=f"o{i}")
     line = _visits(_page(world))[0]
     assert line.endswith("Tittade på samverkan, 1 möte, 1 inbjudan och 1 verksamhet i teamet.")
+
+
+def test_a_long_sitting_across_the_read_limit_loses_no_reads(world, monkeypatch):
+    """One person's four hours without a 30-minute pause, with another person's short
+    visits in between, read FAMILY_ROWS at a time: every read shows up on some page, once."""
+    t = DAY.replace(hour=8)
+    for minute in range(0, 241, 10):  # 08:00 .. 12:00, 25 reads
+        _read(world, world.coordinator, t + timedelta(minutes=minute), "cases.PlanGoal", object_id=f"g{minute}")
+    for hour in range(4):  # 08:35, 09:35, 10:35, 11:35
+        _read(world, world.health_staff, t + timedelta(hours=hour, minutes=35), "cases.Plan", object_id=f"p{hour}")
+    monkeypatch.setattr(selectors, "FAMILY_ROWS", 10)
+    viewer = world.guardian1_viewer
+    seen: list[int] = []
+    cursor = None
+    with scope(viewer):
+        for _page_number in range(20):
+            page = selectors.family_visits(viewer, child_id=world.child.pk, cursor=cursor)
+            seen += [e.pk for d in page.days for v in d.visits for e in v.entries]
+            if page.next_cursor is None:
+                break
+            cursor = selectors.Cursor.decode(page.next_cursor)
+    assert len(seen) == 29
+    assert len(set(seen)) == 29

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from access.scoping import system_scope
+from access.scoping import scope, system_scope
 from meetings import services
 from meetings.models import Meeting, MinuteNote, Preparation
 from meetings.workdays import (
@@ -58,7 +58,7 @@ def test_early_start_without_confirm_asks_and_changes_nothing(consented, meeting
     assert started_audits(meeting) == 0
     html = coordinator.get(response["Location"]).content.decode()
     starts = timezone.localtime(meeting.starts_at)
-    assert f"kl. {starts:%H.%M}. Vill du starta det nu ändå?" in html
+    assert f"kl. {starts:%H:%M}. Vill du starta det nu ändå?" in html
     assert 'name="confirm" value="1"' in html
     assert "Nej, vänta" in html
 
@@ -333,6 +333,26 @@ def test_a_video_link_alone_is_enough(consented):
 def test_service_refuses_an_http_link(consented):
     with pytest.raises(services.MeetingError, match="https"):
         call_meeting(consented, place="", video_link="http://meet.example.se/abc")
+
+
+def test_an_old_http_link_left_as_it_was_does_not_block_a_reschedule(consented):
+    """Links stored before https was required stay until someone changes them; a new
+    http:// link is still refused."""
+    meeting = call_meeting(consented, place="", video_link="https://meet.example.se/abc")
+    with system_scope():
+        Meeting.objects.filter(pk=meeting.pk).update(video_link="http://old.example.se/abc")
+        meeting.refresh_from_db()
+    with scope(consented.coordinator_viewer):
+        moved = services.meeting_update(
+            viewer=consented.coordinator_viewer, meeting=meeting, purpose=meeting.purpose,
+            starts_at=at(8), ends_at=at(8, 14), place="", video_link="http://old.example.se/abc",
+        )  # fmt: skip
+        assert moved.video_link == "http://old.example.se/abc"
+        with pytest.raises(services.MeetingError, match="https"):
+            services.meeting_update(
+                viewer=consented.coordinator_viewer, meeting=moved, purpose=meeting.purpose,
+                starts_at=at(8), ends_at=at(8, 14), place="", video_link="http://new.example.se/abc",
+            )  # fmt: skip
 
 
 def test_api_refuses_no_place_and_an_http_link(consented):

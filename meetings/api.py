@@ -48,9 +48,9 @@ def invitee(invitation: Invitation) -> dict[str, Any]:
 class InviteeSerializer(serializers.Serializer):
     """Who is invited: a kind and a display name (`agency`: the agency's id, for an agency)."""
 
-    kind = serializers.ChoiceField(choices=["agency", "guardian", "child", "external"], read_only=True)
-    name = serializers.CharField(allow_blank=True, read_only=True)
-    agency = serializers.UUIDField(required=False, read_only=True)
+    kind = serializers.ChoiceField(choices=["agency", "guardian", "child", "external"])
+    name = serializers.CharField(allow_blank=True)
+    agency = serializers.UUIDField(required=False)
 
 
 class AgendaItemSerializer(OutputSerializer):

@@ -16,7 +16,18 @@ from django.urls import reverse
 from django.utils import formats, translation
 
 ROOT = Path(__file__).resolve().parents[2]
-SKIP_DIRS = {".venv", ".venv-load", ".git", "tests", "bench", "benchdata", "artifacts", "staticfiles", "node_modules", "__pycache__"}
+SKIP_DIRS = {
+    ".venv",
+    ".venv-load",
+    ".git",
+    "tests",
+    "bench",
+    "benchdata",
+    "artifacts",
+    "staticfiles",
+    "node_modules",
+    "__pycache__",
+}
 
 # `|date:"..."` / `|time:"..."` with anything but a format's name (or "c", ISO 8601).
 TEMPLATE_FORMAT = re.compile(r"""\|(?:date|time):(["'])(?P<arg>[^"']*)\1""")

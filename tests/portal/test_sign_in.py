@@ -13,6 +13,8 @@ from tests.world import PASSWORD, TOTP_SECRET, make_staff, mark_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
+TOO_MANY = "För många misslyckade inloggningsförsök från den här adressen. Vänta några minuter och försök igen."
+
 
 def totp_now() -> str:
     return format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30))
@@ -101,9 +103,9 @@ def test_failed_logins_trip_the_rate_limit(world):
     # The correct password is refused too while the limit holds.
     blocked = client.post(reverse("account_login"), {"login": world.school_staff.user.email, "password": PASSWORD})
     assert blocked.status_code == 200
-    assert "För många misslyckade inloggningsförsök från den här adressen. Vänta några minuter och försök igen." in blocked.content.decode()
+    assert TOO_MANY in blocked.content.decode()
     assert statuses == [200] * 7
-    assert "För många misslyckade inloggningsförsök från den här adressen. Vänta några minuter och försök igen." in last.content.decode()
+    assert TOO_MANY in last.content.decode()
 
 
 def test_idle_staff_session_ends(world, settings):

@@ -54,7 +54,7 @@ def test_guardian_signs_in_with_eid_and_confirms_consent_with_fresh_eid(browser,
         page.wait_for_url(f"{eid_server}/")
         assert page.get_by_text("Samtycken som väntar på ditt svar").is_visible()
         page.goto(f"{eid_server}/samtycke/familj/")
-        page.get_by_role("link", name=re.compile("Noah")).first.click()
+        page.get_by_role("link", name="Läs och svara").first.click()
         assert page.get_by_text("Du bekräftar ditt svar med BankID (test)").is_visible()
         page.get_by_role("button", name="Ja, jag samtycker").click()
         # A fresh authentication, even though the provider knows this browser already.

@@ -199,7 +199,7 @@ def test_the_guardian_uses_the_portal_in_english(browser, server):
         nav.get_by_role("link", name="Consents").click()
         page.wait_for_url("**/samtycke/familj/")
         walk.check(page, "english-family-consents")
-        page.get_by_role("link", name=re.compile(r"^(Read and answer|Show the consent) – ")).first.click()
+        page.get_by_role("link", name=re.compile(r"^(Read and answer|Show the consent)$")).first.click()
         page.wait_for_url(re.compile(r"/samtycke/familj/[0-9a-f-]{36}/$"))
         assert page.get_by_role("heading", name="Who may see what?").is_visible()
         walk.check(page, "english-family-consent-detail")

@@ -24,4 +24,5 @@ def plan(viewer: Viewer, *, case: Any) -> dict[str, Any]:
     if not (viewer.is_staff or viewer.is_family):
         return {"plan_support": PlanSupport()}
     can_link = viewer.is_staff and policy.is_coordinator_of(viewer, case) and case.is_open
-    return {"plan_support": PlanSupport(links=selectors.links_for_case(case_id=case.pk), can_link=can_link)}
+    links = selectors.links_for_case(viewer=viewer, case_id=case.pk)
+    return {"plan_support": PlanSupport(links=links, can_link=can_link)}

@@ -13,6 +13,7 @@ from uuid import UUID
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from access import policy
 from access.scoping import Viewer
 from agencies.models import Principal
 from directory.models import NeedKind, PlanActionLink, SupportEntry
@@ -97,10 +98,11 @@ def own_entry_or_404(*, viewer: Viewer, uuid: UUID | str) -> SupportEntry:
         raise Http404 from None
 
 
-def links_for_case(*, case_id: int) -> dict[int, list[PlanActionLink]]:
-    """The viewer's visible links of one case's plan, per action id (one query). Runs
-    in the current scope: the policy filters by consent like the plan itself."""
+def links_for_case(*, viewer: Viewer, case_id: int) -> dict[int, list[PlanActionLink]]:
+    """The viewer's visible links of one case's plan, per action id (one query). The
+    policy filters them by consent like the plan itself."""
     result: dict[int, list[PlanActionLink]] = {}
-    for link in PlanActionLink.objects.filter(case_id=case_id).select_related("entry").order_by("created_at", "id"):
+    links = policy.visible_to(PlanActionLink, viewer).filter(case_id=case_id)
+    for link in links.select_related("entry").order_by("created_at", "id"):
         result.setdefault(link.action_id, []).append(link)
     return result

@@ -2,8 +2,10 @@
 
 Each writer process plays families opening their children's pages: it appends 3 entries
 for one of `--children` children through `accesslog.append.append` (the real code path:
-the entries get their chain from `_entry`, the chain's lock, head, hashes and one INSERT),
-one transaction per page, for `--seconds`. With one chain for every family (`--one-chain`,
+on PostgreSQL one statement, `accesslog_append`, which takes the chain's lock, reads its
+head, hashes and inserts), one transaction per page, for `--seconds`; with `--autocommit`
+no transaction around it, as a page's reads are logged (issue 15: 5 statements before,
+1 after). With one chain for every family (`--one-chain`,
 the layout before) all writers queue behind one lock, held until commit; with a chain per
 child they rarely meet. `--hold-ms` keeps each transaction open after the append, as a
 family's write (a consent decision, an answer) does: `audit.record` appends inside it.

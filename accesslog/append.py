@@ -2,74 +2,45 @@
 
 Entries are appended to a hash chain per agency, and per child for the families' own
 reads (`accesslog.chain`), under a lock, in a fixed number of queries whatever the
-number of rows.
+number of rows: on PostgreSQL one statement, `SELECT * FROM accesslog_append(...)`
+(migration accesslog 0002), which locks, reads the heads, hashes and inserts in the
+database; on SQLite (the embedded default) here, in a transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accesslog.chain import GENESIS, entry_hash, values_of
+from accesslog.chain import GENESIS, _utc, canonical_parts, entry_hash, values_of
 from accesslog.models import AccessLogEntry
+
+# Set by the database, not sent: the row id, and what the append function works out
+# under the chain's lock.
+_COMPUTED = frozenset({"id", "seq", "at", "prev_hash", "hash"})
 
 
 def _lock_key(chain: str) -> int:
-    # The key's text predates the app's move out of `portal`: it stays, so the retention
-    # function (migration portal 0008) and any process still running the old code take
-    # the same lock.
+    """The advisory lock of a chain on PostgreSQL, as `accesslog_append` and the retention
+    function (migration portal 0008) compute it in SQL. The key's text predates the app's
+    move out of `portal`: it stays, so every appender takes the same lock."""
     return int.from_bytes(hashlib.sha256(f"portal.accesslog:{chain}".encode()).digest()[:8], "big", signed=True)
-
-
-def _lock_chains(chains: list[str]) -> None:
-    """Serialise appends to these chains until the surrounding transaction ends. One
-    query however many chains; locks are taken in the order given (sorted by the
-    caller), so two appenders never deadlock."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # A function scan returns the array in order: the locks are taken in that order.
-            cursor.execute(
-                "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS t(k)",
-                [[_lock_key(chain) for chain in chains]],
-            )
-        elif connection.vendor == "sqlite":
-            # Take SQLite's write lock before reading the head: a write statement (that
-            # changes nothing) makes every other writer wait until this transaction ends.
-            cursor.execute("UPDATE portal_accesslogentry SET id = id WHERE 0 = 1")
-        else:  # pragma: no cover - other databases are not supported
-            raise NotImplementedError(connection.vendor)
-
-
-def _heads(chains: list[str]) -> dict[str, tuple[int, str]]:
-    """(seq, hash) of the newest entry of each chain that has one."""
-    if connection.vendor != "postgresql":
-        heads = {}
-        for chain in chains:
-            row = AccessLogEntry._base_manager.filter(chain=chain).order_by("-seq").values_list("seq", "hash").first()
-            if row is not None:
-                heads[chain] = (int(row[0]), str(row[1]))
-        return heads
-    with connection.cursor() as cursor:
-        # One index probe per chain on (chain, seq), in one statement.
-        cursor.execute(
-            "SELECT c, h.seq, h.hash FROM unnest(%s::text[]) AS c "
-            "JOIN LATERAL (SELECT seq, hash FROM portal_accesslogentry e WHERE e.chain = c "
-            "ORDER BY seq DESC LIMIT 1) h ON true",
-            [chains],
-        )
-        return {chain: (int(seq), str(head_hash)) for chain, seq, head_hash in cursor.fetchall()}
 
 
 def append(entries: list[AccessLogEntry], *, keep_time: bool = False) -> None:
     """Append entries to the log: the single place rows enter it.
 
-    Lock the chains touched, read their heads, number and hash the new entries, insert
-    them in one statement — 3 queries (4 when a chain is new) however many entries and
-    chains (a family page touches one chain per child). The time is taken under the
-    lock, so it never runs backwards within a chain (`keep_time` keeps the entries' own
-    times: for tests and imports only).
+    Lock the chains touched, read their heads, number and hash the new entries and insert
+    them, in a fixed number of queries however many entries and chains (a family page
+    touches one chain per child): on PostgreSQL one statement (`_append_in_database`);
+    on SQLite a transaction of the lock, the heads (one query per chain), the retention
+    anchors when a chain is new, and the INSERT. The time is taken under the lock, so it
+    never runs backwards within a chain (`keep_time` keeps the entries' own times: for
+    tests and imports only).
     """
     if not entries:
         return
@@ -77,8 +48,17 @@ def append(entries: list[AccessLogEntry], *, keep_time: bool = False) -> None:
     for entry in entries:
         by_chain.setdefault(entry.chain, []).append(entry)
     chains = sorted(by_chain)  # a fixed order: two appenders never deadlock
+    ordered = [entry for chain in chains for entry in by_chain[chain]]
+    if connection.vendor == "postgresql":
+        _append_in_database(ordered, keep_time=keep_time)
+        return
+    if connection.vendor != "sqlite":  # pragma: no cover - other databases are not supported
+        raise NotImplementedError(connection.vendor)
     with transaction.atomic():
-        _lock_chains(chains)
+        # Take SQLite's write lock before reading the heads: a write statement (that
+        # changes nothing) makes every other writer wait until this transaction ends.
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE portal_accesslogentry SET id = id WHERE 0 = 1")
         heads = _heads(chains)
         missing = [chain for chain in chains if chain not in heads]
         if missing:
@@ -98,30 +78,44 @@ def append(entries: list[AccessLogEntry], *, keep_time: bool = False) -> None:
                 entry.prev_hash = prev
                 entry.hash = entry_hash(prev, values_of(entry))
                 prev = entry.hash
-        _insert([entry for chain in chains for entry in by_chain[chain]])
+        AccessLogEntry._base_manager.bulk_create(ordered)
 
 
-def _insert(entries: list[AccessLogEntry]) -> None:
-    """One INSERT for the entries. On PostgreSQL the columns go as arrays through UNNEST
-    (what bulk_create sends too, without its per-value preparation: ~1,200 values for a
-    list page cost more than the rest of the log write). The values are plain ints,
-    strings, None and aware datetimes, which the driver adapts as they are."""
-    if connection.vendor != "postgresql":
-        AccessLogEntry._base_manager.bulk_create(entries)
-        return
-    fields = [f for f in AccessLogEntry._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    # Names and types come from the model's metadata only; every value is a parameter.
-    sql = "INSERT INTO {} ({}) SELECT * FROM UNNEST({}) RETURNING {}".format(  # noqa: S608
-        quote(AccessLogEntry._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields),
-        quote(AccessLogEntry._meta.pk.column),
-    )
+def _heads(chains: list[str]) -> dict[str, tuple[int, str]]:
+    """(seq, hash) of the newest entry of each chain that has one."""
+    heads = {}
+    for chain in chains:
+        row = AccessLogEntry._base_manager.filter(chain=chain).order_by("-seq").values_list("seq", "hash").first()
+        if row is not None:
+            heads[chain] = (int(row[0]), str(row[1]))
+    return heads
+
+
+def _append_in_database(entries: list[AccessLogEntry], *, keep_time: bool) -> None:
+    """One statement, in autocommit when no transaction is open (a page's reads):
+    `accesslog_append` takes the chains' locks, reads their heads (or retention anchors),
+    numbers, times and hashes the entries and inserts them (migration accesslog 0002).
+
+    Each entry goes as its columns (plain ints, strings and None: JSON, one parameter
+    however many entries) and the canonical form around seq and at
+    (`chain.canonical_parts`), so the database's hash is `entry_hash`'s. The entries of a
+    chain are together, chains in sorted order."""
+    fields = [f for f in AccessLogEntry._meta.concrete_fields if f.column not in _COMPUTED]
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        before, after = canonical_parts(values_of(entry))
+        row: dict[str, Any] = {f.column: getattr(entry, f.attname) for f in fields}
+        row["h"], row["t"] = before, after
+        if keep_time:
+            row["at"], row["a"] = entry.at.isoformat(), _utc(entry.at)
+        rows.append(row)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [[getattr(entry, f.attname) for entry in entries] for f in fields])
-        ids = [row[0] for row in cursor.fetchall()]
-    for entry, pk in zip(entries, ids, strict=True):
-        entry.pk = pk
+        cursor.execute("SELECT * FROM accesslog_append(%s::jsonb)", [json.dumps(rows, ensure_ascii=False)])
+        made = sorted(cursor.fetchall(), key=lambda row: (row[1], row[2]))  # by chain, then seq
+    # Within a chain the entries were numbered in the order sent.
+    for entry, (pk, chain, seq, at, prev, digest) in zip(entries, made, strict=True):
+        if entry.chain != chain:  # pragma: no cover - the function returns one row per entry
+            raise RuntimeError(f"accesslog_append returned {chain} for an entry of {entry.chain}")
+        entry.pk, entry.seq, entry.at, entry.prev_hash, entry.hash = pk, seq, at, prev, digest
         entry._state.adding = False
         entry._state.db = connection.alias

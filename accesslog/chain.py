@@ -64,19 +64,35 @@ def _ip(value: str | None) -> str | None:
         return value
 
 
+def _value(name: str, value: Any) -> Any:
+    if name == "at":
+        return _utc(value)
+    if name == "ip":
+        return _ip(value)
+    if name in {"actor_name", "agency_name", "role", "title", "request_id", "object_id"}:
+        return value or ""
+    return value
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical(values: dict[str, Any]) -> str:
     """The entry as a compact JSON array in HASHED_FIELDS order (UTC time, plain ids)."""
-    row: list[Any] = []
-    for name in HASHED_FIELDS:
-        value = values.get(name)
-        if name == "at":
-            value = _utc(value)  # type: ignore[arg-type]
-        elif name == "ip":
-            value = _ip(value)
-        elif name in {"actor_name", "agency_name", "role", "title", "request_id", "object_id"}:
-            value = value or ""
-        row.append(value)
-    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+    return _json([_value(name, values.get(name)) for name in HASHED_FIELDS])
+
+
+def canonical_parts(values: dict[str, Any]) -> tuple[str, str]:
+    """The canonical form around `seq` and `at`, the two values known only under the
+    chain's lock: `canonical(values)` is ``before + str(seq) + ',"' + utc(at) + '"' + after``
+    (the time as `_utc` prints it: digits, '-', ':', '.', 'T' and 'Z', which JSON quotes
+    as they are). For the PostgreSQL append function (`accesslog.append`), which numbers
+    and times the entries under the lock and hashes prev_hash + that text; the form itself
+    is unchanged (a compact JSON array is '[' + its items' JSON joined by ',' + ']')."""
+    assert HASHED_FIELDS[1:3] == ("seq", "at")
+    items = [_json(_value(name, values.get(name))) for name in HASHED_FIELDS if name not in {"seq", "at"}]
+    return "[" + items[0] + ",", "," + ",".join(items[1:]) + "]"
 
 
 def entry_hash(prev_hash: str, values: dict[str, Any]) -> str:

@@ -8,6 +8,9 @@
   so the `app.retention` flag the triggers read opens nothing for it. Retention goes
   through `portal_accesslog_retain(chain)` (SECURITY DEFINER, migration 0008), which
   removes only what the retention rules allow and records the anchor itself.
+* Appends go through `accesslog_append(jsonb)` (SECURITY INVOKER, migration accesslog
+  0002): it runs with the application role's own rights (SELECT, INSERT), which it is
+  granted EXECUTE on, like the retention function, instead of everyone.
 
 `manage.py create_db_roles` creates both roles (as a superuser); `grant()` runs after
 every migrate; `problems()` lists what is wrong with a layout (`create_db_roles --check`).
@@ -21,6 +24,8 @@ from psycopg import sql
 
 LOG_TABLES = ("portal_accesslogentry", "portal_auditevent")
 RETAIN_FUNCTION = "portal_accesslog_retain(text)"
+APPEND_FUNCTION = "accesslog_append(jsonb)"
+FUNCTIONS = (RETAIN_FUNCTION, APPEND_FUNCTION)
 DOMAIN_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
 
 
@@ -107,12 +112,13 @@ def grant(cursor: Any, *, app: str) -> None:
             sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON TABLE {} FROM {}").format(_q(table), q),
             sql.SQL("GRANT SELECT, INSERT ON TABLE {} TO {}").format(_q(table), q),
         ]
-    cursor.execute("SELECT to_regprocedure(%s) IS NOT NULL", [RETAIN_FUNCTION])
-    if cursor.fetchone()[0]:
-        statements += [
-            sql.SQL("REVOKE ALL ON FUNCTION " + RETAIN_FUNCTION + " FROM PUBLIC"),
-            sql.SQL("GRANT EXECUTE ON FUNCTION " + RETAIN_FUNCTION + " TO {}").format(q),
-        ]
+    for function in FUNCTIONS:
+        cursor.execute("SELECT to_regprocedure(%s) IS NOT NULL", [function])
+        if cursor.fetchone()[0]:
+            statements += [
+                sql.SQL("REVOKE ALL ON FUNCTION " + function + " FROM PUBLIC"),
+                sql.SQL("GRANT EXECUTE ON FUNCTION " + function + " TO {}").format(q),
+            ]
     for statement in statements:
         _exec(cursor, statement)
 
@@ -148,6 +154,13 @@ def problems(cursor: Any, *, app: str) -> list[str]:
         cursor.execute("SELECT has_table_privilege(%s, %s, 'INSERT')", [app, table])
         if not cursor.fetchone()[0]:
             found.append(f"{app} cannot INSERT into {table}")
+    for function in FUNCTIONS:
+        cursor.execute(
+            "SELECT to_regprocedure(%s) IS NOT NULL AND NOT has_function_privilege(%s, %s, 'EXECUTE')",
+            [function, app, function],
+        )
+        if cursor.fetchone()[0]:
+            found.append(f"{app} cannot EXECUTE {function}")
     cursor.execute("SELECT has_schema_privilege(%s, 'public', 'CREATE')", [app])
     if cursor.fetchone()[0]:
         found.append(f"{app} may CREATE in schema public")

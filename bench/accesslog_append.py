@@ -2,8 +2,10 @@
 
 Each writer process plays families opening their children's pages: it appends 3 entries
 for one of `--children` children through `accesslog.append.append` (the real code path:
-the entries get their chain from `_entry`, the chain's lock, head, hashes and one INSERT),
-one transaction per page, for `--seconds`. With one chain for every family (`--one-chain`,
+on PostgreSQL one statement, `accesslog_append`, which takes the chain's lock, reads its
+head, hashes and inserts), one transaction per page, for `--seconds`; with `--autocommit`
+no transaction around it, as a page's reads are logged (issue 15: 5 statements before,
+1 after). With one chain for every family (`--one-chain`,
 the layout before) all writers queue behind one lock, held until commit; with a chain per
 child they rarely meet. `--hold-ms` keeps each transaction open after the append, as a
 family's write (a consent decision, an answer) does: `audit.record` appends inside it.
@@ -47,6 +49,7 @@ def writer(
     out: multiprocessing.Queue,
     hold: float,
     one_chain: bool,
+    autocommit: bool,
 ) -> None:
     _setup(database_url)
     from django.db import transaction
@@ -88,10 +91,13 @@ def writer(
                 for row in rows:
                     row.chain = basis.FAMILY_CHAIN
             began = time.perf_counter()
-            with transaction.atomic():
+            if autocommit:  # a page's write: no transaction around it (access.policy.reading)
                 append(rows)
-                if hold:  # the rest of the transaction the append is part of (a service's write)
-                    time.sleep(hold)
+            else:
+                with transaction.atomic():
+                    append(rows)
+                    if hold:  # the rest of the transaction the append is part of (a service's write)
+                        time.sleep(hold)
             latencies.append(time.perf_counter() - began)
             entries += len(rows)
     out.put((latencies, entries))
@@ -107,6 +113,9 @@ def main() -> None:
         "--hold-ms", type=float, default=0.0, help="Time the transaction goes on after the append (the lock is held)."
     )
     parser.add_argument("--one-chain", action="store_true", help='Put every family entry in "family", as before.')
+    parser.add_argument(
+        "--autocommit", action="store_true", help="No transaction around the append, as a page's write (no --hold-ms)."
+    )
     args = parser.parse_args()
 
     database_url = f"{pg_base()}/{os.environ.get('BENCH_DB', 'samverkan_bench_accesslog')}"
@@ -129,6 +138,7 @@ def main() -> None:
                 queue,
                 args.hold_ms / 1000,
                 args.one_chain,
+                args.autocommit,
             ),
             daemon=True,
         )
@@ -151,6 +161,7 @@ def main() -> None:
         "seconds": args.seconds,
         "hold_ms": args.hold_ms,
         "chains": "one family chain" if args.one_chain else "a family chain per child",
+        "autocommit": args.autocommit,
         "appends": len(latencies),
         "appends_per_s": round(len(latencies) / args.seconds, 1),
         "entries_per_s": round(entries / args.seconds, 1),

@@ -120,10 +120,44 @@ class MeetingSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(AgendaItemSerializer(many=True))
     def get_agenda(self, obj: Meeting) -> list[dict[str, Any]]:
-        return [
-            {"id": str(item.uuid), "title": item.title, "details": item.details, "by_family": item.written_by_family}
-            for item in obj.agenda_items.all()
-        ]
+        return _agenda(obj)
+
+    def to_representation(self, instance: Meeting) -> dict[str, Any]:
+        """The fields above written out (a page of 50 meetings spent a fifth of its time in
+        the generic field walk): the same JSON. `case_uuid` and `organiser` come annotated
+        by the views' queryset (`meetings.api.meetings_for_api`)."""
+        obj = instance
+        when = _DATETIME.to_representation
+        case_uuid = getattr(obj, "case_uuid", None) or obj.case.uuid
+        organiser = obj.organiser if hasattr(obj, "organiser") else obj.author_agency.name
+        return {
+            "id": str(obj.uuid),
+            "case": str(case_uuid),
+            "organiser": organiser,
+            "purpose": obj.purpose,
+            "starts_at": when(obj.starts_at),
+            "ends_at": when(obj.ends_at),
+            "place": obj.place,
+            "video_link": obj.video_link,
+            "status": obj.status,
+            "sequence": obj.sequence,
+            "ical_uid": obj.ical_uid,
+            "preparation_due_at": when(obj.preparation_due_at) if obj.preparation_due_at else None,
+            "started_at": when(obj.started_at) if obj.started_at else None,
+            "ended_at": when(obj.ended_at) if obj.ended_at else None,
+            "minutes_shared_at": when(obj.minutes_shared_at) if obj.minutes_shared_at else None,
+            "agenda": _agenda(obj),
+        }
+
+
+_DATETIME = serializers.DateTimeField()  # DRF's own rendering of a date and time (zone, "Z")
+
+
+def _agenda(meeting: Meeting) -> list[dict[str, Any]]:
+    return [
+        {"id": str(item.uuid), "title": item.title, "details": item.details, "by_family": item.written_by_family}
+        for item in meeting.agenda_items.all()
+    ]
 
 
 class PreparationSectionSerializer(serializers.ModelSerializer):

@@ -168,9 +168,9 @@ def family_children(viewer: Viewer) -> list[Any]:
 # The family's page is paged by visits. One query reads at most this many entries; a
 # visit that may go on past the last of them waits for the next page.
 FAMILY_ROWS = 2000
-# The fields `group_visits` and `role_words` read, and the cursor's.
+# The fields `group_visits` and `role_words` read, and the row's key (as `pk`, like a model).
 VISIT_FIELDS = (
-    "id",
+    "pk",
     "at",
     "actor_id",
     "actor_name",

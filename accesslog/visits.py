@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
-from django.utils.dateformat import time_format
+from django.utils.dateformat import format as date_format
 from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -269,7 +269,7 @@ class Visit:
     def steps_html(self) -> SafeString:
         """The details as the page's list items, written in one pass (a visit of a few
         hours is hundreds of steps: the template engine spent most of the page on them)."""
-        clock = _clock(get_format("TIME_SECONDS_FORMAT"))
+        clock = formatter(get_format("TIME_SECONDS_FORMAT"))
         return mark_safe(  # noqa: S308 - the step's words are escaped; the times are digits
             "".join(
                 f'<li><time datetime="{d.at.isoformat()}">{clock(d.at)}</time> {_escaped(d.text)}</li>'
@@ -280,18 +280,19 @@ class Visit:
 
 _escaped = lru_cache(maxsize=2048)(escape)
 
-# Django's time-format letters that strftime writes the same (two digits each).
-_STRFTIME = {"H": "%H", "i": "%M", "s": "%S", ":": ":", ".": "."}
+# Django's date-format letters that strftime writes the same (fixed width), and separators.
+_STRFTIME = {"Y": "%Y", "m": "%m", "d": "%d", "H": "%H", "i": "%M", "s": "%S", ":": ":", ".": ".", "-": "-", " ": " "}
 
 
-def _clock(format_string: str) -> Callable[[datetime], str]:
-    """A formatter for the named time format: strftime when it is made only of hours,
-    minutes and seconds ("H:i:s", Django's own letter-by-letter formatter costs a
-    regular expression per step), Django's otherwise."""
+def formatter(format_string: str) -> Callable[[datetime], str]:
+    """A formatter for a named date or time format (pass `get_format(name)`): strftime
+    when the format is made only of fixed-width numbers ("H:i:s", "Y-m-d H:i"; Django's
+    letter-by-letter formatter costs a regular expression per call), Django's otherwise.
+    The value is formatted as given: localise it first."""
     if format_string and all(letter in _STRFTIME for letter in format_string):
         pattern = "".join(_STRFTIME[letter] for letter in format_string)
         return lambda moment: moment.strftime(pattern)
-    return lambda moment: time_format(moment, format_string)
+    return lambda moment: date_format(moment, format_string)
 
 
 def _person_key(entry: AccessLogEntry) -> tuple[Any, ...]:

@@ -12,13 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.formats import get_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
 
 from accesslog.models import LABELS, AccessLogEntry
 
@@ -138,27 +143,42 @@ _SUMMARY_GROUP: dict[str, str] = {A.VIEW: A.VIEW, A.LIST: A.VIEW, A.LIVE: A.VIEW
 
 
 def _summary_verb(action: str, things: str) -> str:
-    verbs: dict[str, str] = {
-        A.VIEW: _("tittade på %(things)s"),
-        A.EXPORT: _("tog ut en kopia av %(things)s"),
-        A.CREATE: _("lade till %(things)s"),
-        A.UPDATE: _("ändrade %(things)s"),
-        A.CONSENT: _("registrerade ett svar på %(things)s"),
-    }
-    return verbs.get(action, verbs[A.VIEW]) % {"things": things}
+    if action == A.EXPORT:
+        verb = _("tog ut en kopia av %(things)s")
+    elif action == A.CREATE:
+        verb = _("lade till %(things)s")
+    elif action == A.UPDATE:
+        verb = _("ändrade %(things)s")
+    elif action == A.CONSENT:
+        verb = _("registrerade ett svar på %(things)s")
+    else:
+        verb = _("tittade på %(things)s")
+    return verb % {"things": things}
 
 
 def _detail_verb(action: str, things: str) -> str:
-    verbs: dict[str, str] = {
-        A.VIEW: _("öppnade %(things)s"),
-        A.LIST: _("såg en lista med %(things)s"),
-        A.LIVE: _("följde %(things)s direkt i portalen"),
-        A.EXPORT: _("tog ut en kopia av %(things)s"),
-        A.CREATE: _("lade till %(things)s"),
-        A.UPDATE: _("ändrade %(things)s"),
-        A.CONSENT: _("registrerade ett svar på %(things)s"),
-    }
-    return verbs.get(action, verbs[A.VIEW]) % {"things": things}
+    if action == A.LIST:
+        verb = _("såg en lista med %(things)s")
+    elif action == A.LIVE:
+        verb = _("följde %(things)s direkt i portalen")
+    elif action == A.EXPORT:
+        verb = _("tog ut en kopia av %(things)s")
+    elif action == A.CREATE:
+        verb = _("lade till %(things)s")
+    elif action == A.UPDATE:
+        verb = _("ändrade %(things)s")
+    elif action == A.CONSENT:
+        verb = _("registrerade ett svar på %(things)s")
+    else:
+        verb = _("öppnade %(things)s")
+    return verb % {"things": things}
+
+
+@lru_cache(maxsize=2048)
+def _detail_text(language: str | None, action: str, object_type: str, count: int) -> str:
+    """A step's words ("Såg en lista med 2 mål"), once per language and kind of step: a
+    long visit repeats the same few steps hundreds of times."""
+    return capfirst(_detail_verb(action, noun(object_type, count)))
 
 
 def duration_words(length: timedelta) -> str:
@@ -233,16 +253,46 @@ class Visit:
             sentences.append(capfirst(_summary_verb(verb, natural_list(things))) + ".")
         return " ".join(sentences)
 
-    @property
+    @cached_property
     def details(self) -> list[Detail]:
         """Each entry behind the line, oldest first ("14.03 Såg en lista med 2 mål")."""
+        language = get_language()
         return [
             Detail(
                 at=timezone.localtime(e.at, STOCKHOLM),
-                text=capfirst(_detail_verb(e.action, noun(e.object_type, e.count))),
+                text=_detail_text(language, e.action, e.object_type, e.count),
             )
             for e in self.entries
         ]
+
+    @property
+    def steps_html(self) -> SafeString:
+        """The details as the page's list items, written in one pass (a visit of a few
+        hours is hundreds of steps: the template engine spent most of the page on them)."""
+        clock = formatter(get_format("TIME_SECONDS_FORMAT"))
+        return mark_safe(  # noqa: S308 - the step's words are escaped; the times are digits
+            "".join(
+                f'<li><time datetime="{d.at.isoformat()}">{clock(d.at)}</time> {_escaped(d.text)}</li>'
+                for d in self.details
+            )
+        )
+
+
+_escaped = lru_cache(maxsize=2048)(escape)
+
+# Django's date-format letters that strftime writes the same (fixed width), and separators.
+_STRFTIME = {"Y": "%Y", "m": "%m", "d": "%d", "H": "%H", "i": "%M", "s": "%S", ":": ":", ".": ".", "-": "-", " ": " "}
+
+
+def formatter(format_string: str) -> Callable[[datetime], str]:
+    """A formatter for a named date or time format (pass `get_format(name)`): strftime
+    when the format is made only of fixed-width numbers ("H:i:s", "Y-m-d H:i"; Django's
+    letter-by-letter formatter costs a regular expression per call), Django's otherwise.
+    The value is formatted as given: localise it first."""
+    if format_string and all(letter in _STRFTIME for letter in format_string):
+        pattern = "".join(_STRFTIME[letter] for letter in format_string)
+        return lambda moment: moment.strftime(pattern)
+    return lambda moment: date_format(moment, format_string)
 
 
 def _person_key(entry: AccessLogEntry) -> tuple[Any, ...]:

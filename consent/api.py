@@ -29,7 +29,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from agencies.models import Membership
-from consent import selectors, services
+from consent import api_cards, selectors, services
 from consent.models import Consent, ConsentDecision
 from consent.services import newest_versions_q
 from portal import limits
@@ -42,45 +42,6 @@ class PolicyMembershipField(serializers.SlugRelatedField):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return Membership.objects.filter(is_active=True)
-
-
-def _card_json(card: selectors.ConsentCard) -> dict[str, Any]:
-    consent = card.consent
-    data: dict[str, Any] = {
-        "id": str(consent.uuid),
-        "series": str(consent.series),
-        "version": consent.version,
-        "is_newest": card.is_newest,
-        "case": str(consent.case.uuid),
-        "purpose": consent.purpose,
-        "valid_from": consent.valid_from.isoformat(),
-        "valid_until": consent.valid_until.isoformat(),
-        "state": card.state,
-        "ended_at": consent.ended_at.isoformat() if consent.ended_at else None,
-        "end_reason": consent.end_reason or None,
-        "recipients": [
-            {
-                "agency": str(r.agency.uuid),
-                "agency_name": r.agency.name,
-                "categories": [c.code for c in r.categories],
-            }
-            for r in card.recipients
-        ],
-    }
-    if card.decisions_visible:
-        data["parties"] = [
-            {
-                "party": p.key if p.key == "child" else "guardian",
-                "is_you": p.is_you,
-                "counts": p.counts,
-                "required": p.required,
-                "answer": p.answer,
-                "decided_at": p.decision.decided_at.isoformat() if p.decision else None,
-                "method": p.decision.method if p.decision else None,
-            }
-            for p in card.parties
-        ]
-    return data
 
 
 class ConsentSerializer(serializers.Serializer):
@@ -141,8 +102,8 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return [IsSignedInViewer()]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        queryset = Consent.objects.select_related("case__child", "case__owner_agency__principal", "created_by")
         request = self.request
+        queryset = api_cards.api_consents(viewer_of(request), Consent.objects.all())
         if request.query_params.get("all_versions") != "1" and self.action == "list":
             queryset = queryset.filter(newest_versions_q())
         case = request.query_params.get("case")
@@ -157,17 +118,16 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             queryset = queryset.filter(pk__in=allowed)
         return queryset
 
-    def _cards(self, consents: list[Consent]) -> list[selectors.ConsentCard]:
+    def _json(self, consents: list[Consent]) -> list[dict[str, Any]]:
         viewer = viewer_of(self.request)
-        return selectors.build_cards(viewer, consents, for_family=viewer.is_family)
+        return api_cards.card_json(viewer, consents, for_family=viewer.is_family)
 
     def list(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([_card_json(card) for card in self._cards(list(page))])
+        return self.get_paginated_response(self._json(list(page)))
 
     def retrieve(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        consent = self.get_object()
-        return Response(_card_json(self._cards([consent])[0]))
+        return Response(self._json([self.get_object()])[0])
 
     @extend_schema(request=DecisionInSerializer, responses={201: DecisionRecordedSerializer})
     @action(detail=True, methods=["post"], serializer_class=DecisionInSerializer)

@@ -6,11 +6,10 @@ commit. Every service checks access itself (views are defence in depth).
 effective access to a case.
 """
 
+from meetings.services.agenda import agenda_item_add, agenda_item_remove
 from meetings.services.base import ConfirmationRequired, MeetingError, MeetingRefused
 from meetings.services.calling import (
     access_lost,
-    agenda_item_add,
-    agenda_item_remove,
     invitation_add,
     invitation_answer,
     invitation_withdraw,

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from access import policy
+from access import events, policy
 from access.scoping import Viewer, system_scope
 from cases.models import Case, ExternalContact, PlanAction, PlanChange, PlanGoal
 from cases.services._common import (
@@ -250,9 +250,9 @@ def plan_action_status_set(*, viewer: Viewer, action: PlanAction, status: str) -
         if case.coordinator_id and case.coordinator_id != viewer.user_id:
             from django.urls import reverse
 
-            from notifications.services import notify
-
-            notify(
+            events.announce(
+                events.notice,
+                sender="cases",
                 recipients=[case.coordinator_id],
                 kind="action.status_changed",
                 case=case,

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access import events
 from access.scoping import Viewer, system_scope
 from consent import rules
 from consent.models import (
@@ -54,10 +55,10 @@ def family_user_ids(case, *, include_child: bool) -> list[int]:  # type: ignore[
 
 
 def _notify_family(case, consent: Consent, kind: str, *, exclude: int | None = None) -> None:  # type: ignore[no-untyped-def]
-    from notifications.services import notify
-
     users = family_user_ids(case, include_child=party_may_decide(case, CHILD))
-    notify(
+    events.announce(
+        events.notice,
+        sender="consent",
         recipients=[u for u in users if u != exclude],
         kind=kind,
         case=case,
@@ -66,11 +67,11 @@ def _notify_family(case, consent: Consent, kind: str, *, exclude: int | None = N
 
 
 def _notify_managers(case, kind: str, consent: Consent) -> None:  # type: ignore[no-untyped-def]
-    from notifications.services import notify
-
     recipients = [uid for uid in {case.coordinator_id, case.opened_by_id} if uid]
     agency_id = case.coordinator_agency_id or case.owner_agency_id
-    notify(
+    events.announce(
+        events.notice,
+        sender="consent",
         recipients=recipients,
         kind=kind,
         case=case,
@@ -82,14 +83,14 @@ def _notify_managers(case, kind: str, consent: Consent) -> None:  # type: ignore
 def _schedule_expiry_reminders(case, consent: Consent) -> None:  # type: ignore[no-untyped-def]
     """Due rows 30 and 7 days before the consent runs out (delivered by notifications).
     Keyed by series: a narrowed version keeps the period and so the same reminders."""
-    from notifications.services import reminder_schedule
-
     _start, ends = rules.period_of(consent.valid_from, consent.valid_until)
     recipients = [uid for uid in {case.coordinator_id, case.opened_by_id} if uid]
     for days in (30, 7):
         due = ends - timedelta(days=days)
         if due > timezone.now():
-            reminder_schedule(
+            events.announce(
+                events.reminder_scheduled,
+                sender="consent",
                 key=f"consent:{consent.series}:expiring:{days}",
                 kind="consent.expiring",
                 due_at=due,

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access import events
 from access.scoping import Viewer, system_scope
 from consent.models import (
     Consent,
@@ -141,7 +142,6 @@ def consents_end_on_close(*, viewer: Viewer, case) -> list[Consent]:  # type: ig
     Returns the ending versions.
     """
     from consent.models import DecisionCode
-    from notifications.services import reminder_cancel
 
     if case.is_open:
         raise ConsentError(_("Samverkan är inte avslutad."))
@@ -188,7 +188,7 @@ def consents_end_on_close(*, viewer: Viewer, case) -> list[Consent]:  # type: ig
         ConsentDecision.objects.bulk_create(carried)
         DecisionCode.objects.filter(consent__case_id=case.pk, used_at__isnull=True).update(used_at=now)
         for end in ended:
-            reminder_cancel(key_prefix=f"consent:{end.series}:")
+            events.announce(events.reminders_cancelled, sender="consent", key_prefix=f"consent:{end.series}:")
         lost = grants_rebuild(case, reason="closed")
         for end in ended:
             audit.record(

@@ -221,7 +221,7 @@ def grants_rebuild(case, *, reason: str = "consent") -> set[int]:  # type: ignor
 def announce_access_lost(case_id: int, agency_ids: Iterable[int], *, reason: str = "consent") -> None:
     """Agencies lost access: write the `AccessLoss` row in the caller's transaction (their
     invitations are withdrawn and live connections closed right after commit, retried by
-    the beat until done — see `consent.hooks`). Called explicitly (no signals as glue)."""
+    the beat until done — see `consent.hooks`). Called explicitly."""
     from consent import hooks
 
     hooks.access_loss_record(case_id, agency_ids, reason=reason)

@@ -410,7 +410,8 @@ def access_lost(*, case_id: int, agency_ids: list[int]) -> None:
 
     Withdraws their open invitations to the case's future meetings — each invited staff
     member gets a content-free cancellation — and closes their live connections for the
-    case at once. Called by `consent.services` after commit; never raises into it.
+    case at once. Never raises (the caller carries on); `consent.hooks` reaches the same
+    steps through `on_access_lost`, which does raise.
     """
     agency_ids = sorted(set(agency_ids))
     if not agency_ids:
@@ -422,6 +423,17 @@ def access_lost(*, case_id: int, agency_ids: list[int]) -> None:
         _withdraw_for_lost_access(case_id, agency_ids)
     except Exception:  # the consumers re-check on every message; log and carry on
         logger.exception("withdrawing invitations of agencies %s on case %s failed", agency_ids, case_id)
+
+
+def on_access_lost(sender: object, *, case_id: int, agency_ids: list[int], **_signal: object) -> None:
+    """Subscriber to `access.events.access_lost` (connected in meetings/apps.py), run by
+    `consent.hooks` after the loss committed and retried until it returns: close the live
+    connections first, then withdraw. Raises on failure, unlike `access_lost`: the consent
+    side keeps the loss for a retry."""
+    # Close first: the loss has committed, and withdrawing takes tens of milliseconds
+    # the open sockets need not wait for.
+    push.access_revoked(case_id, agency_ids)
+    _withdraw_for_lost_access(case_id, agency_ids)
 
 
 def _withdraw_for_lost_access(case_id: int, agency_ids: list[int]) -> None:

@@ -3,7 +3,7 @@
 `make faults` (or `.venv/bin/python bench/faults.py`). Starts a PostgreSQL cluster and a
 Redis of its own (so restarting them touches nothing else on the machine), the production
 processes of deploy/Procfile that matter here — gunicorn, one Celery worker, Celery beat —
-and an SMTP sink that records the `X-Samverkan-Ref` header of every e-mail. Then, while
+and an SMTP sink (bench/common.py) that records the `X-Samverkan-Ref` header of every e-mail. Then, while
 
 * a producer writes notifications (through `notifications.services.notify`, in a
   transaction, as a request does) and schedules reminders due a few seconds later, and
@@ -23,13 +23,11 @@ Writes bench-results/faults.json and prints a table (RELIABILITY.md has the figu
 from __future__ import annotations
 
 import argparse
-import asyncio
 import collections
 import contextlib
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess
@@ -42,7 +40,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from common import PY, RESULTS, ROOT, free_port, production_env
+from common import PY, RESULTS, ROOT, SmtpSink, free_port, production_env, samverkan_refs
 
 BIN = ROOT / ".venv" / "bin"
 PG_BIN = Path(sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]) if Path("/usr/lib/postgresql").exists() else None
@@ -50,68 +48,6 @@ PG_BIN = Path(sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]) if Path("/u
 
 def log(message: str) -> None:
     print(f"[faults {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-class RefSink:
-    """SMTP server counting e-mails per `X-Samverkan-Ref` reference (n<notification id>)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.refs: collections.Counter[int] = collections.Counter()
-        self.messages = 0
-        self.lock = threading.Lock()
-        ready = threading.Event()
-        threading.Thread(target=lambda: asyncio.run(self._serve(ready)), daemon=True).start()
-        ready.wait(10)
-
-    async def _serve(self, ready: threading.Event) -> None:
-        server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
-        ready.set()
-        async with server:
-            await server.serve_forever()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(b"220 sink ESMTP\r\n")
-        while True:
-            line = await reader.readline()
-            if not line:
-                break
-            command = line[:4].upper()
-            if command == b"EHLO":
-                writer.write(b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
-            elif command == b"DATA":
-                writer.write(b"354 go ahead\r\n")
-                await writer.drain()
-                refs: list[int] = []
-                in_ref = in_headers = True
-                while True:
-                    chunk = await reader.readline()
-                    if not chunk or chunk == b".\r\n":
-                        break
-                    if in_headers and chunk in (b"\r\n", b"\n"):
-                        in_headers = False
-                    elif in_headers and chunk[:1] in (b" ", b"\t") and in_ref:  # a folded header line
-                        refs += [int(r) for r in re.findall(rb"n(\d+)", chunk)]
-                    elif in_headers:
-                        in_ref = chunk.lower().startswith(b"x-samverkan-ref:")
-                        if in_ref:
-                            refs += [int(r) for r in re.findall(rb"n(\d+)", chunk)]
-                # A slow mail server widens the window in which a worker dies mid-send.
-                await asyncio.sleep(0.05)
-                if not chunk:
-                    break
-                with self.lock:
-                    self.messages += 1
-                    self.refs.update(refs)
-                writer.write(b"250 queued\r\n")
-            elif command == b"QUIT":
-                writer.write(b"221 bye\r\n")
-                await writer.drain()
-                break
-            else:
-                writer.write(b"250 OK\r\n")
-            await writer.drain()
-        writer.close()
 
 
 class Postgres:
@@ -367,7 +303,9 @@ def main() -> int:
 
     base = Path(tempfile.mkdtemp(prefix="svp-faults-"))
     run = uuid.uuid4().hex[:8]
-    sink = RefSink()
+    refs: collections.Counter[int] = collections.Counter()  # e-mails per notification id
+    # A slow mail server widens the window in which a worker dies mid-send.
+    sink = SmtpSink(lambda lines: refs.update(samverkan_refs(lines)), delay=0.05)
     pg = Postgres(base)
     pg.ctl("start")
     redis = Redis()
@@ -480,15 +418,15 @@ def main() -> int:
     rows = counted["rows"]
     states = collections.Counter(rows.values())
     lost_rows = [pk for pk in produced["notifications"] if str(pk) not in rows]
-    mail_lost = [pk for pk in produced["notifications"] if sink.refs[pk] == 0]
-    mail_twice = [pk for pk in produced["notifications"] if sink.refs[pk] > 1]
+    mail_lost = [pk for pk in produced["notifications"] if refs[pk] == 0]
+    mail_twice = [pk for pk in produced["notifications"] if refs[pk] > 1]
     reminder_keys = {f"faults:{run}:{n}" for n in produced["reminders"]}
     reminders_unsent = [k for k in reminder_keys if not counted["reminders"].get(k)]
     per_reminder = collections.Counter(url for _pk, url, _state in counted["from_reminders"])
     reminder_twice = [url for url, c in per_reminder.items() if c > 1]
     reminder_pks = [pk for pk, _url, _state in counted["from_reminders"]]
-    reminder_mail_lost = [pk for pk in reminder_pks if sink.refs[pk] == 0]
-    reminder_mail_twice = [pk for pk in reminder_pks if sink.refs[pk] > 1]
+    reminder_mail_lost = [pk for pk in reminder_pks if refs[pk] == 0]
+    reminder_mail_twice = [pk for pk in reminder_pks if refs[pk] > 1]
     report = {
         "faults": {"worker_sigkill": args.worker_kills, "postgres_restart": args.pg_restarts,
                    "redis_sigkill": args.redis_kills},

@@ -13,20 +13,18 @@ Run by `make bench` (bench/run.py) or alone: `.venv/bin/python bench/reminders.p
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import subprocess
 import sys
-import threading
 import uuid
 
 from common import (
     PY,
     RESULTS,
     ROOT,
+    SmtpSink,
     ensure_database,
-    free_port,
     pg_base,
     production_env,  # bench/common.py (this folder is on sys.path)
 )
@@ -36,56 +34,6 @@ TARGET_PER_MINUTE = 10_000
 
 def log(message: str) -> None:
     print(f"[reminders] {message}", flush=True)
-
-
-class SmtpSink:
-    """A minimal SMTP server that accepts everything and counts messages (and recipients)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.messages = 0
-        self.bytes = 0
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        self.ready.wait(10)
-
-    def _run(self) -> None:
-        asyncio.run(self._serve())
-
-    async def _serve(self) -> None:
-        server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
-        self.ready.set()
-        async with server:
-            await server.serve_forever()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(b"220 sink ESMTP\r\n")
-        while True:
-            line = await reader.readline()
-            if not line:
-                break
-            command = line[:4].upper()
-            if command == b"EHLO":
-                writer.write(b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
-            elif command == b"DATA":
-                writer.write(b"354 go ahead\r\n")
-                await writer.drain()
-                while True:
-                    chunk = await reader.readline()
-                    if not chunk or chunk == b".\r\n":
-                        break
-                    self.bytes += len(chunk)
-                self.messages += 1
-                writer.write(b"250 queued\r\n")
-            elif command == b"QUIT":
-                writer.write(b"221 bye\r\n")
-                await writer.drain()
-                break
-            else:  # HELO, MAIL, RCPT, RSET, NOOP
-                writer.write(b"250 OK\r\n")
-            await writer.drain()
-        writer.close()
 
 
 def bench_env(db: str, smtp_port: int) -> dict[str, str]:

@@ -4,8 +4,9 @@ withdrawn and their live connections closed (DESIGN rule 7, rule 4 "within a sec
 The loss is an `AccessLoss` row written in the transaction of the change that caused it,
 so it cannot be lost with the process. Right after commit one attempt carries it out;
 `access_losses_retry` (beat, every minute) retries every row not yet done. Carrying out
-is idempotent (the meetings side only withdraws invitations still open), so a row done
-twice, or two rows for one loss, do no harm.
+announces the loss (`access.events.access_lost`) to the meetings app, and is idempotent
+(meetings only withdraws invitations still open), so a row done twice, or two rows for
+one loss, do no harm.
 
 Access also lapses by time — a consent runs out, or the child turns 15 and the
 guardians' answers stop counting — with no write to hang the row on. `lapses_record`
@@ -22,6 +23,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from access import events
 from access.policy import in_force
 from access.scoping import system_scope
 from consent.models import AccessLoss, ConsentGrant, LapseCheckpoint
@@ -50,15 +52,11 @@ def access_loss_record(case_id: int, agency_ids: Iterable[int], *, reason: str =
 
 
 def _carry_out(case_id: int, agency_ids: list[int]) -> None:
-    """Close the agencies' live connections for the case, then withdraw their open
-    invitations to its future meetings. Raises on failure (the row stays for a retry)."""
-    from meetings import push
-    from meetings.services.calling import _withdraw_for_lost_access
-
-    # Close first: the loss has committed, and withdrawing takes tens of milliseconds
-    # the open sockets need not wait for.
-    push.access_revoked(case_id, agency_ids)
-    _withdraw_for_lost_access(case_id, agency_ids)
+    """Announce the loss (`access.events.access_lost`): the meetings app, subscribed, closes
+    the agencies' live connections for the case, then withdraws their open invitations to
+    its future meetings. Raises on failure, or when nobody subscribes (the row stays for a
+    retry)."""
+    events.announce(events.access_lost, sender="consent", case_id=case_id, agency_ids=agency_ids)
 
 
 def access_loss_carry_out(loss_id: int) -> bool:

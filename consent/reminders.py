@@ -5,8 +5,9 @@ _schedule_expiry_reminders`). The family's cannot be: whether there is anything 
 about (every party said yes and nobody took it back) and who the family is (a guardian
 who got an account, a child who became a party at 12) are only known near the end. So a
 sweep (every 15 minutes, from the beat) looks at the consents in force whose reminder
-moment has come and writes one `Reminder` row per (series, 30 or 7) — the unique key makes
-a second run, a retry or a second worker a no-op — due at once; the minute beat
+moment has come and has one `Reminder` row written per (series, 30 or 7), due at once,
+by the notifications app (subscribed to `access.events`); the unique key makes a second
+run, a retry or a second worker a no-op. The minute beat
 (`notifications.tasks.claim_due_reminders`) turns each row into notifications and e-mail
 exactly once, after commit, through the policy.
 """
@@ -19,6 +20,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from access import events
 from access.policy import in_force
 from access.scoping import system_scope
 from consent.models import Consent, ConsentGrant
@@ -60,7 +62,6 @@ def family_expiry_reminders_schedule(*, now: datetime | None = None) -> int:
     Fixed queries, plus one per qualifying consent for its family.
     """
     from consent import services
-    from notifications.models import Reminder
 
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -86,7 +87,7 @@ def family_expiry_reminders_schedule(*, now: datetime | None = None) -> int:
                 due[family_key(consent.series, days)] = (consent, days)
         if not due:
             return 0
-        existing = set(Reminder.objects.filter(key__in=list(due)).values_list("key", flat=True))
+        existing = events.ask(events.reminder_keys_written, sender="consent", keys=list(due))
         rows = []
         for key, (consent, _days) in due.items():
             if key in existing:
@@ -96,21 +97,19 @@ def family_expiry_reminders_schedule(*, now: datetime | None = None) -> int:
             if not recipients:
                 continue
             rows.append(
-                Reminder(
-                    key=key,
-                    kind=KIND,
-                    due_at=now,
-                    recipient_ids=sorted(set(recipients)),
-                    case_id=case.pk,
-                    target_url=reverse("consent:family_detail", args=[consent.uuid]),
-                )
+                {
+                    "key": key,
+                    "kind": KIND,
+                    "due_at": now,
+                    "recipient_ids": sorted(set(recipients)),
+                    "case_id": case.pk,
+                    "target_url": reverse("consent:family_detail", args=[consent.uuid]),
+                }
             )
-        # ignore_conflicts: a concurrent sweep that wrote the same key first wins.
-        return len(Reminder.objects.bulk_create(rows, ignore_conflicts=True)) if rows else 0
+        # One insert; a concurrent sweep that wrote the same key first wins.
+        return events.ask(events.reminders_written, sender="consent", reminders=rows) if rows else 0
 
 
 def family_reminders_cancel(series: object) -> int:
     """A party said no or took the consent back: unsent family reminders are void."""
-    from notifications.services import reminder_cancel
-
-    return reminder_cancel(key_prefix=f"consent:{series}:family-")
+    return events.ask(events.reminders_cancelled, sender="consent", key_prefix=f"consent:{series}:family-")

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class MeetingsConfig(AppConfig):
     name = "meetings"
     verbose_name = _("Möten")
+
+    def ready(self) -> None:
+        """Subscribe to what consent announces (access.events): agencies that lose access
+        to a case lose their live connections and open invitations."""
+        from access import events
+        from meetings.services import calling
+
+        events.access_lost.connect(calling.on_access_lost, dispatch_uid="meetings.access_lost")

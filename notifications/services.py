@@ -1,5 +1,7 @@
-"""Writes of notifications and reminders. Other apps call `notify`, `reminder_schedule` and
-`reminder_cancel`; the beat tasks call the rest.
+"""Writes of notifications and reminders. The domain announces what happened through
+`access.events` and the subscribers at the end of this module (connected in
+notifications/apps.py) write the rows; meetings still calls `notify`, `reminder_schedule`
+and `reminder_cancel` directly; the beat tasks call the rest.
 
 Rows first: a notification is written in the caller's transaction, so it exists exactly
 when the change that caused it does. Delivery (websocket push, e-mail) starts after commit
@@ -402,3 +404,60 @@ def overdue_actions_schedule(*, today: date | None = None) -> int:
     if rows:
         created = len(Reminder.objects.bulk_create(rows, ignore_conflicts=True))
     return created
+
+
+# --------------------------------------------------------------------------------------
+# Subscribers to `access.events` (connected in notifications/apps.py). Each runs in the
+# announcing service's transaction; an exception fails it, as a direct call did.
+# --------------------------------------------------------------------------------------
+
+
+def on_notice(
+    sender: Any,
+    *,
+    recipients: Iterable[Any],
+    kind: str,
+    case: Any = None,
+    target_url: str = "",
+    agency_id: int | None = None,
+    **_signal: Any,
+) -> list[Notification]:
+    return notify(recipients=recipients, kind=kind, case=case, target_url=target_url, agency_id=agency_id)
+
+
+def on_reminder_scheduled(
+    sender: Any,
+    *,
+    key: str,
+    kind: str,
+    due_at: Any,
+    recipient_ids: list[int],
+    case: Any = None,
+    agency_id: int | None = None,
+    target_url: str = "",
+    **_signal: Any,
+) -> None:
+    reminder_schedule(
+        key=key,
+        kind=kind,
+        due_at=due_at,
+        recipient_ids=recipient_ids,
+        case=case,
+        agency_id=agency_id,
+        target_url=target_url,
+    )
+
+
+def on_reminders_written(sender: Any, *, reminders: list[dict[str, Any]], **_signal: Any) -> int:
+    """One insert; a key already written (here or by a concurrent sweep) is skipped."""
+    if not reminders:
+        return 0
+    return len(Reminder.objects.bulk_create([Reminder(**fields) for fields in reminders], ignore_conflicts=True))
+
+
+def on_reminder_keys_written(sender: Any, *, keys: Iterable[str], **_signal: Any) -> set[str]:
+    return set(Reminder.objects.filter(key__in=list(keys)).values_list("key", flat=True))
+
+
+def on_reminders_cancelled(sender: Any, *, key_prefix: str, **_signal: Any) -> int:
+    return reminder_cancel(key_prefix=key_prefix)

@@ -4,6 +4,12 @@ notifications inside it; side effects after commit. Each service checks access i
 """
 
 from cases.services._common import CaseError, CaseRefused
+from cases.services.actions import (
+    may_set_action_status,
+    plan_action_create,
+    plan_action_status_set,
+    plan_action_update,
+)
 from cases.services.appointment import coordinator_appoint, current_appointment, handover_record, may_appoint
 from cases.services.collaboration import (
     case_close,
@@ -20,10 +26,6 @@ from cases.services.plan import (
     goal_update,
     mapping_entry_create,
     mapping_entry_update,
-    may_set_action_status,
-    plan_action_create,
-    plan_action_status_set,
-    plan_action_update,
     plan_phase_set,
     plan_update,
 )

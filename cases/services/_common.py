@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from access import policy
+from access import events, policy
 from access.scoping import Viewer, system_scope
 from cases.models import Case, Guardianship
 
@@ -88,9 +88,9 @@ def family_user_ids(case: Case) -> list[int]:
 
 
 def notify_family(case: Case, kind: str) -> None:
-    from notifications.services import notify
-
-    notify(
+    events.announce(
+        events.notice,
+        sender="cases",
         recipients=family_user_ids(case),
         kind=kind,
         case=case,
@@ -102,7 +102,6 @@ def notify_agency(case: Case, agency_id: int, kind: str) -> None:
     """Tell the agency's team contact (or, without one, its active staff) about the case."""
     from agencies.models import Membership
     from cases.models import TeamMember
-    from notifications.services import notify
 
     with system_scope():
         contact = (
@@ -117,7 +116,9 @@ def notify_agency(case: Case, agency_id: int, kind: str) -> None:
                 Membership.objects.filter(agency_id=agency_id, is_active=True).values_list("user_id", flat=True)[:20]
             )
         )
-    notify(
+    events.announce(
+        events.notice,
+        sender="cases",
         recipients=recipients,
         kind=kind,
         case=case,

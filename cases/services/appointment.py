@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from access import policy
+from access import events, policy
 from access.scoping import Viewer, system_scope
 from cases.models import Case, CoordinatorAppointment, TeamMember
 from cases.services._common import (
@@ -146,9 +146,9 @@ def coordinator_appoint(
                 "previous": str(current.uuid) if current is not None else None,
             },
         )
-        from notifications.services import notify
-
-        notify(
+        events.announce(
+            events.notice,
+            sender="cases",
             recipients=[coordinator.user_id],
             kind="case.coordinator_appointed",
             case=case,

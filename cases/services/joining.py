@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from access import policy
+from access import events, policy
 from access.policy import in_force
 from access.scoping import STAFF, Viewer, system_scope
 from cases.models import Case, CaseJoin, CaseJoinAgreement, ExternalContact, Guardianship, TeamMember
@@ -150,7 +150,6 @@ def _manager_viewer(case: Case) -> Viewer:
 def _carry_out_if_agreed(viewer: Viewer, join: CaseJoin) -> None:
     from consent import services as consent_services
     from consent.models import ConsentGrant, InformationCategory
-    from notifications.services import notify
 
     required = required_user_ids(join)
     with system_scope():
@@ -231,7 +230,9 @@ def _carry_out_if_agreed(viewer: Viewer, join: CaseJoin) -> None:
     audit.record(viewer=viewer, action="case.joined_into", obj=join, case_id=absorb.pk, data={"into": keep.pk})
     for case in (keep, absorb):
         manager = _manager_viewer(case)
-        notify(
+        events.announce(
+            events.notice,
+            sender="cases",
             recipients=[manager.user_id],
             kind="case.joined",
             case=case,

@@ -2,15 +2,16 @@
 audit event, notifications and reminders inside it; e-mails and websocket pushes after
 commit. Every service checks access itself (views are defence in depth).
 
-`access_lost` is the hook `consent.services` calls after commit when agencies lose all
-effective access to a case.
+When agencies lose all effective access to a case, `consent.hooks` announces it after
+commit (`access.events.access_lost`) and `calling.on_access_lost` (subscribed in
+meetings/apps.py) closes their connections and withdraws their invitations;
+`access_lost` does the same and never raises.
 """
 
+from meetings.services.agenda import agenda_item_add, agenda_item_remove
 from meetings.services.base import ConfirmationRequired, MeetingError, MeetingRefused
 from meetings.services.calling import (
     access_lost,
-    agenda_item_add,
-    agenda_item_remove,
     invitation_add,
     invitation_answer,
     invitation_withdraw,

@@ -1,11 +1,11 @@
-"""Calling a meeting, changing and cancelling it, invitations and answers, the agenda,
+"""Calling a meeting, changing and cancelling it, invitations and answers,
 and withdrawing invitations when consent is lost."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.urls import reverse
@@ -16,14 +16,11 @@ from access.scoping import Viewer, system_scope
 from meetings import mail, push
 from meetings.models import AgendaItem, Invitation, Meeting
 from meetings.recipients import agency_user_ids
-from meetings.selectors import consented_agency_ids
 from meetings.services.base import (
     MeetingError,
-    MeetingRefused,
     after_commit_mail,
     after_commit_push,
     cancel_reminders,
-    family_guardian,
     fresh_case,
     fresh_meeting,
     notify_invitees,
@@ -35,124 +32,20 @@ from meetings.services.base import (
     schedule_reminders,
     tell_organiser_of_uncontacted,
 )
-from meetings.workdays import preparation_due_default
+from meetings.services.checks import (
+    MAX_AGENDA_ITEMS,
+    _check_agencies,
+    _check_due,
+    _check_externals,
+    _check_place,
+    _check_time,
+    _clean_text,
+    _custodial_guardians,
+    _new_invitation,
+)
 from portal import audit
 
 logger = logging.getLogger(__name__)
-
-MAX_DURATION = timedelta(hours=10)
-MAX_AGENDA_ITEMS = 30
-
-
-def _clean_text(value: str | None, *, limit: int | None = None) -> str:
-    value = (value or "").strip()
-    return value[:limit] if limit else value
-
-
-def _check_time(starts_at: datetime | None, ends_at: datetime | None) -> None:
-    if starts_at is None or ends_at is None:
-        raise MeetingError(_("Ange när mötet börjar och slutar."))
-    if starts_at <= timezone.now():
-        raise MeetingError(_("Mötet måste ligga i framtiden."))
-    if ends_at <= starts_at:
-        raise MeetingError(_("Mötet måste sluta efter att det börjar."))
-    if ends_at - starts_at > MAX_DURATION:
-        raise MeetingError(_("Ett möte kan vara högst tio timmar."))
-
-
-def _check_place(case, place: str, video_link: str, *, kept_link: str = "") -> None:  # type: ignore[no-untyped-def]
-    """`kept_link`: the meeting's stored link; left as it was, an old http:// link (from
-    before https was required) does not block a reschedule."""
-    if not place and not video_link:
-        raise MeetingError(_("Ange en plats eller en länk till videomötet."))
-    if video_link and video_link != kept_link and not video_link.lower().startswith("https://"):
-        raise MeetingError(_("Länken till videomötet måste börja med https://."))
-    # Time and place go to external actors by e-mail: they must not name the child.
-    child = case.child
-    text = f"{place} {video_link}".casefold()
-    for name in (child.first_name, child.last_name):
-        if name and len(name) > 1 and name.casefold() in text:
-            raise MeetingError(
-                _("Skriv inte barnets namn i platsen. Plats och tid skickas med e-post till externa deltagare.")
-            )
-
-
-def _check_due(due: datetime | None, starts_at: datetime) -> datetime | None:
-    if due is None:
-        # Two working days before, at 16:00 (meetings.workdays); none if that has passed.
-        default = preparation_due_default(starts_at)
-        return default if default > timezone.now() else None
-    if due >= starts_at:
-        raise MeetingError(_("Förberedelserna måste vara klara före mötet."))
-    if due <= timezone.now():
-        raise MeetingError(_("Sista dag för förberedelser har redan passerat."))
-    return due
-
-
-def _custodial_guardians(case) -> list:  # type: ignore[no-untyped-def]
-    from cases.models import Guardianship
-
-    with system_scope():
-        return [
-            g.guardian
-            for g in Guardianship.objects.filter(child_id=case.child_id, has_custody=True)
-            .select_related("guardian")
-            .order_by("guardian_id")
-        ]
-
-
-def _check_agencies(case, organiser_agency_id: int, agency_ids: Iterable[int]) -> list[int]:  # type: ignore[no-untyped-def]
-    """Only team agencies under an effective consent can be invited (DESIGN rule 7)."""
-    from agencies.models import Agency
-    from cases.models import TeamMember
-
-    wanted = sorted(set(agency_ids) - {organiser_agency_id})
-    if not wanted:
-        return []
-    with system_scope():
-        team = set(
-            TeamMember.objects.filter(case_id=case.pk, left_at__isnull=True, agency__is_active=True).values_list(
-                "agency_id", flat=True
-            )
-        )
-        names = dict(Agency.objects.filter(pk__in=wanted).values_list("pk", "name"))
-    consented = consented_agency_ids(case.pk)
-    for agency_id in wanted:
-        if agency_id not in team:
-            raise MeetingError(_("Bara verksamheter i teamet runt barnet kan bjudas in."))
-        if agency_id not in consented:
-            raise MeetingError(
-                _("%(agency)s kan inte bjudas in: det finns inget gällande samtycke för verksamheten.")
-                % {"agency": names.get(agency_id, "?")}
-            )
-    return wanted
-
-
-def _check_externals(case, external_ids: Iterable[int]) -> list[int]:  # type: ignore[no-untyped-def]
-    from cases.models import ExternalContact
-
-    wanted = sorted(set(external_ids))
-    if not wanted:
-        return []
-    with system_scope():
-        found = set(
-            ExternalContact.objects.filter(case_id=case.pk, pk__in=wanted)
-            .exclude(email="")
-            .values_list("pk", flat=True)
-        )
-    if found != set(wanted):
-        raise MeetingError(_("Externa deltagare måste höra till samverkan och ha en e-postadress."))
-    return wanted
-
-
-def _new_invitation(meeting: Meeting, viewer: Viewer, **invitee: object) -> Invitation:
-    return Invitation(
-        meeting=meeting,
-        case_id=meeting.case_id,
-        author_agency_id=meeting.author_agency_id,
-        created_by_id=viewer.user_id,
-        **invitee,
-    )
 
 
 def meeting_call(
@@ -508,82 +401,6 @@ def invitation_answer(
 
 
 # --------------------------------------------------------------------------------------
-# The agenda
-# --------------------------------------------------------------------------------------
-
-
-def agenda_item_add(*, viewer: Viewer, meeting: Meeting, title: str, details: str = "") -> AgendaItem:
-    """Add a point to the agenda: the coordinator, or a guardian (marked as the family's)."""
-    from django.db.models import Max
-
-    meeting = fresh_meeting(meeting)
-    case = fresh_case(meeting.case_id)
-    require_visible(viewer, meeting)
-    require_open_case(case)
-    from access import policy
-
-    guardian = None
-    if not policy.is_coordinator_of(viewer, case):
-        guardian = family_guardian(viewer, case)
-        if guardian is None:
-            raise MeetingRefused(_("Bara samordnaren och vårdnadshavarna kan lägga till punkter."))
-    if meeting.is_cancelled or meeting.ended_at is not None:
-        raise MeetingError(_("Mötet är inte längre planerat."))
-    title = _clean_text(title, limit=200)
-    if not title:
-        raise MeetingError(_("Skriv vad punkten handlar om."))
-    with transaction.atomic(), system_scope():
-        if AgendaItem.objects.filter(meeting=meeting).count() >= MAX_AGENDA_ITEMS:
-            raise MeetingError(_("Dagordningen är full."))
-        last = AgendaItem.objects.filter(meeting=meeting).aggregate(m=Max("position"))["m"] or 0
-        item = AgendaItem.objects.create(
-            meeting=meeting,
-            case=case,
-            author_agency_id=meeting.author_agency_id,
-            created_by_id=viewer.user_id,
-            written_by_guardian=guardian,
-            title=title,
-            details=_clean_text(details, limit=2000),
-            position=last + 1,
-        )
-        audit.record(
-            viewer=viewer,
-            action="meeting.agenda_item_added",
-            obj=item,
-            case_id=case.pk,
-            data={"meeting": str(meeting.uuid), "by_family": guardian is not None},
-        )
-        after_commit_push(meeting.pk, push.AGENDA)
-    return item
-
-
-def agenda_item_remove(*, viewer: Viewer, item: AgendaItem) -> None:
-    """Remove a point: the coordinator, or the guardian who added it, before the meeting."""
-    from access import policy
-
-    with system_scope():
-        item = AgendaItem.objects.select_related("meeting", "written_by_guardian").get(pk=item.pk)
-    meeting = item.meeting
-    case = fresh_case(meeting.case_id)
-    require_visible(viewer, item)
-    own = item.written_by_guardian is not None and item.written_by_guardian.user_id == viewer.user_id
-    if not (policy.is_coordinator_of(viewer, case) or (viewer.is_family and own)):
-        raise MeetingError(_("Du kan inte ta bort den här punkten."))
-    if not meeting.is_open_for_changes:
-        raise MeetingError(_("Dagordningen kan inte ändras efter att mötet har börjat."))
-    with transaction.atomic(), system_scope():
-        audit.record(
-            viewer=viewer,
-            action="meeting.agenda_item_removed",
-            obj=item,
-            case_id=case.pk,
-            data={"meeting": str(meeting.uuid)},
-        )
-        item.delete()
-        after_commit_push(meeting.pk, push.AGENDA)
-
-
-# --------------------------------------------------------------------------------------
 # Consent lost: withdraw invitations, close live connections (called after commit)
 # --------------------------------------------------------------------------------------
 
@@ -593,7 +410,8 @@ def access_lost(*, case_id: int, agency_ids: list[int]) -> None:
 
     Withdraws their open invitations to the case's future meetings — each invited staff
     member gets a content-free cancellation — and closes their live connections for the
-    case at once. Called by `consent.services` after commit; never raises into it.
+    case at once. Never raises (the caller carries on); `consent.hooks` reaches the same
+    steps through `on_access_lost`, which does raise.
     """
     agency_ids = sorted(set(agency_ids))
     if not agency_ids:
@@ -605,6 +423,17 @@ def access_lost(*, case_id: int, agency_ids: list[int]) -> None:
         _withdraw_for_lost_access(case_id, agency_ids)
     except Exception:  # the consumers re-check on every message; log and carry on
         logger.exception("withdrawing invitations of agencies %s on case %s failed", agency_ids, case_id)
+
+
+def on_access_lost(sender: object, *, case_id: int, agency_ids: list[int], **_signal: object) -> None:
+    """Subscriber to `access.events.access_lost` (connected in meetings/apps.py), run by
+    `consent.hooks` after the loss committed and retried until it returns: close the live
+    connections first, then withdraw. Raises on failure, unlike `access_lost`: the consent
+    side keeps the loss for a retry."""
+    # Close first: the loss has committed, and withdrawing takes tens of milliseconds
+    # the open sockets need not wait for.
+    push.access_revoked(case_id, agency_ids)
+    _withdraw_for_lost_access(case_id, agency_ids)
 
 
 def _withdraw_for_lost_access(case_id: int, agency_ids: list[int]) -> None:

@@ -1,4 +1,7 @@
-"""Forms of the collaboration pages: they parse input; the services decide."""
+"""Forms of the collaboration pages: they parse input; the services decide.
+
+The plan's forms are in `cases.forms.plan`, re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -8,72 +11,29 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, CoordinatorAppointment, FamilyMember, LifeArea, PlanAction, PlanGoal
+from cases.forms.base import (
+    STRESS_CHOICES,
+    YES_NO,
+    YES_NO_UNKNOWN,
+    CaseForm,
+    DateInput,
+    DateTimeInput,
+    WrittenByMixin,
+    _yes,
+    written_by_choices,
+)
+from cases.forms.plan import (
+    ActionForm,
+    ActionStatusForm,
+    GoalForm,
+    GoalUpdateForm,
+    LevelForm,
+    MappingEntryForm,
+    PhaseForm,
+    PlanForm,
+)
+from cases.models import Case, CoordinatorAppointment, FamilyMember
 from portal import limits
-
-YES_NO = [("yes", _("Ja")), ("no", _("Nej"))]
-YES_NO_UNKNOWN = [("", _("Vet inte / inte svarat")), ("yes", _("Ja")), ("no", _("Nej"))]
-STRESS_CHOICES = [("", _("Inte svarat"))] + [(str(n), str(n)) for n in range(1, 11)]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
-
-
-class CaseForm(forms.Form):
-    """Labels without a trailing colon (Swedish forms rarely use one)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-    def choice_field(self, name: str) -> forms.ChoiceField:
-        field = self.fields[name]
-        assert isinstance(field, forms.ChoiceField)
-        return field
-
-
-def _yes(value: str | None) -> bool | None:
-    return {"yes": True, "no": False}.get(value or "")
-
-
-def written_by_choices(guardianships: list[Any]) -> list[tuple[str, Any]]:
-    choices: list[tuple[str, Any]] = [("", _("Personal"))]
-    for guardianship in guardianships:
-        choices.append((f"g:{guardianship.guardian_id}", f"{guardianship.guardian.full_name} ({_('vårdnadshavare')})"))
-    choices.append(("child", _("Barnet självt")))
-    return choices
-
-
-class WrittenByMixin(CaseForm):
-    written_by = forms.ChoiceField(
-        label=_("Vem har skrivit det?"),
-        required=False,
-        help_text=_("Det som familjen har skrivit eller sagt med egna ord märks som familjens."),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["written_by"] = self.fields.pop("written_by")  # asked last, after the content
-
-    def set_family(self, guardianships: list[Any]) -> None:
-        self.choice_field("written_by").choices = written_by_choices(guardianships)
-
-    def written_by_kwargs(self) -> dict[str, Any]:
-        value = self.cleaned_data.get("written_by") or ""
-        if value.startswith("g:"):
-            return {"written_by_guardian_id": int(value[2:]), "written_by_child": False}
-        return {"written_by_guardian_id": None, "written_by_child": value == "child"}
 
 
 class ChildSearchForm(CaseForm):
@@ -293,166 +253,6 @@ class ExternalContactForm(CaseForm):
     phone = forms.CharField(label=_("Telefon"), max_length=40, required=False, error_messages=limits.TOO_LONG)
 
 
-class MappingEntryForm(WrittenByMixin):
-    area = forms.ChoiceField(label=_("Område"), choices=LifeArea.choices)
-    current_state = forms.CharField(
-        label=_("Så här är det nu"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=limits.TEXT,
-        error_messages=limits.TOO_LONG,
-    )
-    desired_state = forms.CharField(
-        label=_("Så här vill familjen att det ska bli"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        max_length=limits.TEXT,
-        error_messages=limits.TOO_LONG,
-    )
-    is_priority = forms.BooleanField(label=_("Det här är viktigast just nu"), required=False)
-    category = forms.ChoiceField(
-        label=_("Vilken sorts information är det?"),
-        required=False,
-        help_text=_(
-            "Andra verksamheter ser raden bara om familjens samtycke omfattar den här sortens information. "
-            "Lämnar du förvalet får raden områdets kategori (se listan nedan)."
-        ),
-    )
-
-    def set_categories(self, categories: list[Any]) -> None:
-        """Offer the active categories (codes), with "the area's default" first."""
-        self.choice_field("category").choices = [("", _("Förvalt för området"))] + [
-            (c.code, c.label) for c in categories
-        ]
-
-
-class PlanForm(CaseForm):
-    support_needed = forms.CharField(
-        label=_("Vilket stöd behövs?"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        max_length=limits.TEXT,
-        error_messages=limits.TOO_LONG,
-    )
-    overall_principal = forms.ChoiceField(label=_("Vilken huvudman har det övergripande ansvaret?"), required=False)
-    others_do = forms.CharField(
-        label=_("Vad gör andra?"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        help_text=_("Till exempel Försäkringskassan, Arbetsförmedlingen eller en förening."),
-        max_length=limits.TEXT,
-        error_messages=limits.TOO_LONG,
-    )
-    coordinator_will = forms.CharField(
-        label=_("Det här gör samordnaren"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        max_length=limits.TEXT,
-        error_messages=limits.TOO_LONG,
-    )
-    coordinator_will_not = forms.CharField(
-        label=_("Det här gör inte samordnaren"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        help_text=_(
-            "Samordnaren tar inte över vårdnadshavarnas ansvar, gör inte alla insatser och bär inte ensam "
-            "en oro för barnet."
-        ),
-        max_length=limits.TEXT,
-        error_messages=limits.TOO_LONG,
-    )
-
-    def __init__(self, *args: Any, principals: list[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.choice_field("overall_principal").choices = [("", _("Inte bestämt"))] + [
-            (str(p.pk), p.name) for p in principals
-        ]
-
-
-class PhaseForm(CaseForm):
-    phase = forms.ChoiceField(label=_("Fas"), choices=[c for c in Case.Phase.choices if c[0] != Case.Phase.CLOSE])
-
-
-class LevelForm(CaseForm):
-    level = forms.ChoiceField(label=_("Samverkansnivå"), choices=Case.Level.choices)
-
-
-class GoalForm(WrittenByMixin):
-    prefix = "goal"  # several forms share a page: keep ids unique
-
-    text = forms.CharField(
-        label=_("Mål"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=limits.SHORT,
-        error_messages=limits.TOO_LONG,
-    )
-    area = forms.ChoiceField(label=_("Område"), choices=[("", _("Inget särskilt")), *LifeArea.choices], required=False)
-
-
-class GoalUpdateForm(CaseForm):
-    text = forms.CharField(
-        label=_("Mål"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=limits.SHORT,
-        error_messages=limits.TOO_LONG,
-    )
-    area = forms.ChoiceField(label=_("Område"), choices=[("", _("Inget särskilt")), *LifeArea.choices], required=False)
-    status = forms.ChoiceField(label=_("Läge"), choices=PlanGoal.Status.choices)
-
-
-class ActionForm(WrittenByMixin):
-    prefix = "action"  # several forms share a page: keep ids unique
-
-    description = forms.CharField(
-        label=_("Vad ska göras?"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=limits.SHORT,
-        error_messages=limits.TOO_LONG,
-    )
-    responsible = forms.ChoiceField(label=_("Ansvarig verksamhet eller aktör"), required=False)
-    responsible_person = forms.CharField(
-        label=_("Ansvarig person"),
-        max_length=200,
-        required=False,
-        help_text=_("Till exempel en vårdnadshavare, eller en namngiven person i verksamheten."),
-        error_messages=limits.TOO_LONG,
-    )
-    due_date = forms.DateField(label=_("Klart senast"), widget=DateInput)
-    goal = forms.ChoiceField(label=_("Hör till målet"), required=False)
-
-    def __init__(self, *args: Any, agencies: list[Any], externals: list[Any], goals: list[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.choice_field("responsible").choices = [
-            ("", _("Ingen verksamhet (ange person)")),
-            (_("Verksamheter i teamet"), [(f"a:{a.pk}", a.name) for a in agencies]),
-            (_("Andra aktörer"), [(f"e:{e.pk}", f"{e.organisation} – {e.name}") for e in externals]),
-        ]
-        self.choice_field("goal").choices = [("", _("Inget särskilt mål"))] + [(str(g.pk), g.text[:80]) for g in goals]
-
-    def clean_due_date(self) -> Any:
-        # A date in the window, unless it is the action's own date left as it was (an
-        # action due long ago can still have its text corrected).
-        value = self.cleaned_data["due_date"]
-        if value != self.initial.get("due_date"):
-            limits.PLANNED(value)
-        return value
-
-    def service_kwargs(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        responsible = data.get("responsible") or ""
-        return {
-            "description": data["description"],
-            "due_date": data["due_date"],
-            "responsible_agency_id": int(responsible[2:]) if responsible.startswith("a:") else None,
-            "responsible_external_id": int(responsible[2:]) if responsible.startswith("e:") else None,
-            "responsible_person": data.get("responsible_person", ""),
-            "goal_id": int(data["goal"]) if data.get("goal") else None,
-        }
-
-
-class ActionStatusForm(CaseForm):
-    status = forms.ChoiceField(label=_("Läge"), choices=PlanAction.Status.choices)
-
-
 class CloseForm(CaseForm):
     reason = forms.ChoiceField(label=_("Varför avslutas samverkan?"), choices=Case.ClosureReason.choices)
     note = forms.CharField(
@@ -519,3 +319,36 @@ class SharedItemForm(CaseForm):
 
 class ContactForm(CaseForm):
     on = forms.DateField(label=_("Datum för kontakten"), widget=DateInput, validators=[limits.HAPPENED])
+
+
+__all__ = [
+    "STRESS_CHOICES",
+    "YES_NO",
+    "YES_NO_UNKNOWN",
+    "ActionForm",
+    "ActionStatusForm",
+    "AppointForm",
+    "CaseForm",
+    "CaseOpenForm",
+    "ChildSearchForm",
+    "CloseForm",
+    "ConcernForm",
+    "ContactForm",
+    "DateInput",
+    "DateTimeInput",
+    "ExternalContactForm",
+    "FamilyMemberForm",
+    "GoalForm",
+    "GoalUpdateForm",
+    "GuardianForm",
+    "GuardianshipForm",
+    "HandoverForm",
+    "LevelForm",
+    "MappingEntryForm",
+    "PhaseForm",
+    "PlanForm",
+    "SharedItemForm",
+    "TeamAddForm",
+    "WrittenByMixin",
+    "written_by_choices",
+]

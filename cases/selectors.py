@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, IntegerField, JSONField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 
 from access.scoping import Viewer, system_scope
@@ -263,6 +263,47 @@ def case_get_queryset() -> QuerySet[Case]:
     return Case.objects.select_related(
         "child", "owner_agency__principal", "coordinator", "coordinator_agency", "opened_by"
     )
+
+
+def case_hub_queryset(*, viewer: Viewer) -> QuerySet[Case]:
+    """The collaboration for its page, in the one query that finds it: also the counts of
+    the plan's actions the viewer may see (`plan_counts`) and the child's newest maturity
+    assessment level (`maturity_level`, for the consent cards). Both are subqueries of the
+    scoped managers, so the policy restricts them as it restricts their own reads."""
+    from consent.models import MaturityAssessment
+
+    today = timezone.localdate()
+    open_statuses = list(PlanAction.OPEN_STATUSES)
+    counts = (
+        PlanAction.objects.filter(case_id=OuterRef("pk"))
+        .order_by()
+        .values("case_id")
+        .annotate(
+            counts=JSONObject(
+                total=Count("pk"),
+                done=Count("pk", filter=Q(status=PlanAction.Status.DONE)),
+                open=Count("pk", filter=Q(status__in=open_statuses)),
+                overdue=Count("pk", filter=Q(status__in=open_statuses, due_date__lt=today)),
+            )
+        )
+        .values("counts")
+    )
+    maturity = (
+        MaturityAssessment.objects.filter(child_id=OuterRef("child_id")).order_by("-recorded_at", "-id").values("level")
+    )
+    return case_get_queryset().annotate(
+        plan_counts_json=Subquery(counts, output_field=JSONField()),
+        maturity_level=Subquery(maturity[:1]),
+    )
+
+
+PLAN_COUNT_KEYS = ("total", "done", "open", "overdue")
+
+
+def hub_plan_counts(case: Case) -> dict[str, int]:
+    """`plan_counts` of a case read through `case_hub_queryset` (no query)."""
+    counts = getattr(case, "plan_counts_json", None) or {}
+    return {key: int(counts.get(key) or 0) for key in PLAN_COUNT_KEYS}
 
 
 def appointments(case: Case) -> list[CoordinatorAppointment]:

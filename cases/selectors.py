@@ -315,6 +315,14 @@ def appointments(case: Case) -> list[CoordinatorAppointment]:
     )
 
 
+def current_appointment(case: Case) -> CoordinatorAppointment | None:
+    """The appointment in force (the newest not ended), for the collaboration page: its own
+    columns only (the page names the coordinator from the case)."""
+    return (
+        CoordinatorAppointment.objects.filter(case=case, ended_at__isnull=True).order_by("-appointed_at", "-id").first()
+    )
+
+
 def guardianships(case: Case) -> list[Guardianship]:
     return list(
         Guardianship.objects.filter(child_id=case.child_id)
@@ -339,7 +347,7 @@ def family_members(case: Case) -> list[FamilyMember]:
 
 
 def shared_items(case: Case) -> list[SharedItem]:
-    return list(SharedItem.objects.filter(case=case).select_related("category", "author_agency", "created_by"))
+    return list(SharedItem.objects.filter(case=case).select_related("category", "author_agency"))
 
 
 def plan_counts(case: Case) -> dict[str, int]:

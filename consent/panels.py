@@ -15,12 +15,12 @@ def case_detail(
     case: Any,
     guardianships: list[Any] | None = None,
     assessments: dict[int, str | None] | None = None,
-    agencies: dict[int, Any] | None = None,
 ) -> dict[str, Any]:
     """The consent summary of one case for staff: the versions in force the viewer may see,
     whether they manage consents, and what their own agency may see now. Fixed queries
-    (`guardianships`, `assessments`, `agencies`: what the page has read already, see
-    `build_cards`)."""
+    (`guardianships`, `assessments`: what the page has read already, see `build_cards`).
+    The panel shows each consent's purpose and state, not its recipients: their rows are
+    not read (the case's consent page lists them)."""
     if not viewer.is_staff:
         return {"consent_panel": {"cards": [], "manages": False, "my_categories": []}}
     grants = selectors.active_grants(viewer, case)
@@ -32,7 +32,7 @@ def case_detail(
                 own_grants=grants.consent_ids,
                 guardianships=guardianships,
                 assessments=assessments,
-                agencies=agencies,
+                with_recipients=False,
             ),
             "manages": services.manages(viewer, case),
             "my_categories": grants.category_labels,

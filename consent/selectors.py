@@ -110,8 +110,8 @@ def build_cards(
     own_grants: set[int] | None = None,
     guardianships: list[Any] | None = None,
     assessments: dict[int, str | None] | None = None,
-    agencies: dict[int, Any] | None = None,
     versions: list[Consent] | None = None,
+    with_recipients: bool = True,
 ) -> list[ConsentCard]:
     """Cards for consent versions (with `case__child`, `case__owner_agency__principal`
     selected). A fixed number of queries whatever the number of consents. `own_grants`:
@@ -120,10 +120,10 @@ def build_cards(
     consents' children with `guardian` selected, ordered by the guardian's first name
     and id, when the caller has read them already (the collaboration page has).
     `assessments`: each child's newest maturity level (None: none), read by the caller.
-    `agencies`: agencies the caller has read (the team's); only the others are read here.
     `versions`: every version of the consents' series, annotated `is_newest`, with
     `created_by` and `created_by_agency` selected, ordered by series and version, when
-    the caller has read them."""
+    the caller has read them. `with_recipients=False`: the cards name no recipients (a
+    summary that shows only each consent's state: the scope rows are not read)."""
     from cases.models import Guardianship
 
     if not consents:
@@ -134,16 +134,15 @@ def build_cards(
     # A consent names every recipient × category (about 90 rows each in a county), so the
     # rows carry ids only and the few agencies and categories are read once. `case_id`
     # lets the access log tie each row to its child without a lookup per row.
-    scope_rows = list(
-        ConsentScope.objects.filter(consent_id__in=ids)
-        .annotate(case_id=F("consent__case_id"))
-        .order_by("agency__name", "category__ordering", "category__name")
-    )
-    named = {row.agency_id for row in scope_rows}
-    known = {pk: agency for pk, agency in (agencies or {}).items() if pk in named}
-    missing = named - known.keys()
-    agencies = {**known, **Agency.objects.in_bulk(missing)} if missing else known
-    categories = InformationCategory.objects.in_bulk({row.category_id for row in scope_rows})
+    scope_rows: list[ConsentScope] = []
+    if with_recipients:
+        scope_rows = list(
+            ConsentScope.objects.filter(consent_id__in=ids)
+            .annotate(case_id=F("consent__case_id"))
+            .order_by("agency__name", "category__ordering", "category__name")
+        )
+    agencies = Agency.objects.in_bulk({row.agency_id for row in scope_rows}) if scope_rows else {}
+    categories = InformationCategory.objects.in_bulk({row.category_id for row in scope_rows}) if scope_rows else {}
     decisions: dict[int, dict[str, ConsentDecision]] = {}
     for decision in (
         ConsentDecision.objects.filter(consent_id__in=ids)
@@ -320,10 +319,10 @@ def case_cards(
     own_grants: set[int] | None = None,
     guardianships: list[Any] | None = None,
     assessments: dict[int, str | None] | None = None,
-    agencies: dict[int, Any] | None = None,
+    with_recipients: bool = True,
 ) -> list[ConsentCard]:
     """Versions in force of the case's consents the staff viewer may see, newest first
-    (`guardianships`, `assessments`, `agencies`: as `build_cards` takes them). Every
+    (`guardianships`, `assessments`, `with_recipients`: as `build_cards` takes them). Every
     version of the case is read in one query: the cards' versions in force are among
     them, and the older ones say who asked and who narrowed. `case` is the page's, with
     `child` and `owner_agency__principal` selected."""
@@ -347,8 +346,8 @@ def case_cards(
         own_grants=own_grants,
         guardianships=guardianships,
         assessments=assessments,
-        agencies=agencies,
         versions=versions,
+        with_recipients=with_recipients,
     )
 
 

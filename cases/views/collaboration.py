@@ -112,16 +112,14 @@ def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
     viewer = viewer_of(request)
     case = case_or_404(request, case_uuid, queryset=selectors.case_hub_queryset(viewer=viewer))
     guardianships = selectors.guardianships(case)
-    appointments = selectors.appointments(case)
-    team = selectors.team(case)
-    current = next((a for a in reversed(appointments) if a.ended_at is None), None)
+    current = selectors.current_appointment(case)
     context = {
         "case": case,
         "is_coordinator": may_coordinate(viewer, case),
         "may_appoint": services.may_appoint(viewer, case),
         "family": [(g, policy.can_see_contact_details(viewer, g.guardian)) for g in guardianships],
         "family_members": selectors.family_members(case),
-        "team": team,
+        "team": selectors.team(case),
         "externals": selectors.external_contacts(case),
         "appointment": current,
         "handover_pending": current is not None and current.handed_over_at is None,
@@ -130,15 +128,14 @@ def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
         "level_form": LevelForm(initial={"level": case.level}),
         "contact_form": ContactForm(),
         "is_owner_agency": viewer.agency_id == case.owner_agency_id,
-        # The consent cards take what was read above: the guardians with custody, the
-        # child's maturity level (with the case) and the team's agencies.
+        # The consent cards take what was read above: the guardians with custody and the
+        # child's maturity level (read with the case).
         **panels(
             "case_detail",
             viewer,
             case=case,
             guardianships=guardianships,
             assessments={case.child_id: case.maturity_level},  # type: ignore[attr-defined]
-            agencies={member.agency_id: member.agency for member in team},
         ),
     }
     return render(request, "cases/case_detail.html", context)

@@ -171,11 +171,16 @@ def get_or_404(model: type[M], viewer: Viewer, **lookup: Any) -> M:
         with scope(viewer):
             return model.objects.get(**lookup)  # type: ignore[attr-defined]
     except model.DoesNotExist:  # type: ignore[attr-defined]
-        # Missing and forbidden answer the same 404; the log (not the viewer) learns which.
-        _log().note_denied(viewer, model, lookup)
+        note_denied(viewer, model, lookup)
         raise Http404 from None
     except (ValueError, TypeError, ValidationError):
         raise Http404 from None
+
+
+def note_denied(viewer: Viewer, model: type[models.Model], lookup: dict[str, Any]) -> None:
+    """A lookup that found no row the viewer may see. Missing and forbidden answer the same
+    404; the access log (not the viewer) learns which (it connects itself, `connect_log`)."""
+    _log().note_denied(viewer, model, lookup)
 
 
 def can_edit(viewer: Viewer, obj: models.Model) -> bool:

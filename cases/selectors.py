@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, IntegerField, JSONField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 
 from access.scoping import Viewer, system_scope
@@ -65,11 +65,14 @@ class ConsentSummary:
     waiting: int = 0
 
 
-def consent_summaries(cases: Iterable[Case]) -> dict[int, ConsentSummary]:
+def consent_summaries(
+    cases: Iterable[Case], *, assessments: dict[int, str | None] | None = None
+) -> dict[int, ConsentSummary]:
     """For each case: consents in force now, and consents waiting for an answer (the
     version in force has not ended, no party has said no, and someone whose answer is
-    needed has not answered). Four queries for any number of cases; the decision itself
-    is `consent.rules`, the same pure rules the consent services use."""
+    needed has not answered). Four queries for any number of cases, three when the caller
+    has read each child's newest maturity level (`assessments`); the decision itself is
+    `consent.rules`, the same pure rules the consent services use."""
     from consent import rules
     from consent.models import Consent, ConsentDecision, MaturityAssessment
 
@@ -100,13 +103,16 @@ def consent_summaries(cases: Iterable[Case]) -> dict[int, ConsentSummary]:
         "child_id", "guardian_id"
     ):
         custodial[child_id].add(guardian_id)
-    assessment: dict[int, str] = {}
-    for child_id, level in (
-        MaturityAssessment.objects.filter(child_id__in=child_ids)
-        .order_by("recorded_at", "id")
-        .values_list("child_id", "level")
-    ):
-        assessment[child_id] = level
+    assessment: dict[int, str | None] = {}
+    if assessments is not None and child_ids <= assessments.keys():
+        assessment = assessments
+    else:
+        for child_id, level in (
+            MaturityAssessment.objects.filter(child_id__in=child_ids)
+            .order_by("recorded_at", "id")
+            .values_list("child_id", "level")
+        ):
+            assessment[child_id] = level
     now = timezone.now()
     today = timezone.localdate()
     by_id = {case.pk: case for case in cases}
@@ -187,7 +193,20 @@ def _caseload_queryset(viewer: Viewer) -> QuerySet[Case]:
             next_meeting=Subquery(next_meeting),
             overdue_actions=Coalesce(Subquery(overdue, output_field=IntegerField()), Value(0)),
             last_contact=Coalesce("last_contact_at", "opened_at"),
+            maturity_level=Subquery(_newest_maturity_level()),
         )
+    )
+
+
+def _newest_maturity_level() -> QuerySet[Any]:
+    """The level of the newest maturity assessment of the outer case's child (scoped: the
+    policy restricts it as it restricts a read of the assessments)."""
+    from consent.models import MaturityAssessment
+
+    return (
+        MaturityAssessment.objects.filter(child_id=OuterRef("child_id"))
+        .order_by("-recorded_at", "-id")
+        .values("level")[:1]
     )
 
 
@@ -196,14 +215,17 @@ CASELOAD_DESCENDING_BY_DEFAULT = {"samtycken", "forsenade", "kontakt"}
 
 def caseload(*, viewer: Viewer, sort: str = "kontakt", descending: bool | None = None) -> list[CaseloadRow]:
     """All the viewer's open collaborations with next meeting, consents waiting, overdue
-    actions and days since last contact. Five queries for any number of cases.
+    actions and days since last contact. Four queries for any number of cases.
 
     `descending` None sorts each column the useful way first: most waiting, most overdue,
     longest since contact; names A–Ö; the soonest meeting first."""
     if not viewer.is_staff:
         return []
     cases = list(_caseload_queryset(viewer).order_by("opened_at", "id"))
-    summaries = consent_summaries(cases)
+    summaries = consent_summaries(
+        cases,
+        assessments={case.child_id: case.maturity_level for case in cases},  # type: ignore[attr-defined]
+    )
     now = timezone.now()
     rows = [
         CaseloadRow(
@@ -265,12 +287,56 @@ def case_get_queryset() -> QuerySet[Case]:
     )
 
 
+def case_hub_queryset(*, viewer: Viewer) -> QuerySet[Case]:
+    """The collaboration for its page, in the one query that finds it: also the counts of
+    the plan's actions the viewer may see (`plan_counts`) and the child's newest maturity
+    assessment level (`maturity_level`, for the consent cards). Both are subqueries of the
+    scoped managers, so the policy restricts them as it restricts their own reads."""
+    today = timezone.localdate()
+    open_statuses = list(PlanAction.OPEN_STATUSES)
+    counts = (
+        PlanAction.objects.filter(case_id=OuterRef("pk"))
+        .order_by()
+        .values("case_id")
+        .annotate(
+            counts=JSONObject(
+                total=Count("pk"),
+                done=Count("pk", filter=Q(status=PlanAction.Status.DONE)),
+                open=Count("pk", filter=Q(status__in=open_statuses)),
+                overdue=Count("pk", filter=Q(status__in=open_statuses, due_date__lt=today)),
+            )
+        )
+        .values("counts")
+    )
+    return case_get_queryset().annotate(
+        plan_counts_json=Subquery(counts, output_field=JSONField()),
+        maturity_level=Subquery(_newest_maturity_level()),
+    )
+
+
+PLAN_COUNT_KEYS = ("total", "done", "open", "overdue")
+
+
+def hub_plan_counts(case: Case) -> dict[str, int]:
+    """`plan_counts` of a case read through `case_hub_queryset` (no query)."""
+    counts = getattr(case, "plan_counts_json", None) or {}
+    return {key: int(counts.get(key) or 0) for key in PLAN_COUNT_KEYS}
+
+
 def appointments(case: Case) -> list[CoordinatorAppointment]:
     """The whole appointment history, oldest first."""
     return list(
         CoordinatorAppointment.objects.filter(case=case).select_related(
             "coordinator", "coordinator_agency", "wished_person", "appointed_by", "handed_over_by"
         )
+    )
+
+
+def current_appointment(case: Case) -> CoordinatorAppointment | None:
+    """The appointment in force (the newest not ended), for the collaboration page: its own
+    columns only (the page names the coordinator from the case)."""
+    return (
+        CoordinatorAppointment.objects.filter(case=case, ended_at__isnull=True).order_by("-appointed_at", "-id").first()
     )
 
 
@@ -298,7 +364,7 @@ def family_members(case: Case) -> list[FamilyMember]:
 
 
 def shared_items(case: Case) -> list[SharedItem]:
-    return list(SharedItem.objects.filter(case=case).select_related("category", "author_agency", "created_by"))
+    return list(SharedItem.objects.filter(case=case).select_related("category", "author_agency"))
 
 
 def plan_counts(case: Case) -> dict[str, int]:

@@ -9,16 +9,31 @@ from access.scoping import Viewer
 from consent import selectors, services
 
 
-def case_detail(viewer: Viewer, *, case: Any, guardianships: list[Any] | None = None) -> dict[str, Any]:
+def case_detail(
+    viewer: Viewer,
+    *,
+    case: Any,
+    guardianships: list[Any] | None = None,
+    assessments: dict[int, str | None] | None = None,
+) -> dict[str, Any]:
     """The consent summary of one case for staff: the versions in force the viewer may see,
     whether they manage consents, and what their own agency may see now. Fixed queries
-    (`guardianships`: the child's, when the page has read them, see `build_cards`)."""
+    (`guardianships`, `assessments`: what the page has read already, see `build_cards`).
+    The panel shows each consent's purpose and state, not its recipients: their rows are
+    not read (the case's consent page lists them)."""
     if not viewer.is_staff:
         return {"consent_panel": {"cards": [], "manages": False, "my_categories": []}}
     grants = selectors.active_grants(viewer, case)
     return {
         "consent_panel": {
-            "cards": selectors.case_cards(viewer, case, own_grants=grants.consent_ids, guardianships=guardianships),
+            "cards": selectors.case_cards(
+                viewer,
+                case,
+                own_grants=grants.consent_ids,
+                guardianships=guardianships,
+                assessments=assessments,
+                with_recipients=False,
+            ),
             "manages": services.manages(viewer, case),
             "my_categories": grants.category_labels,
         }

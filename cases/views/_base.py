@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 
@@ -26,11 +27,14 @@ def require_staff(request: HttpRequest) -> Viewer:
     return viewer
 
 
-def case_or_404(request: HttpRequest, case_uuid: Any, *, staff_only: bool = True) -> Case:
+def case_or_404(
+    request: HttpRequest, case_uuid: Any, *, staff_only: bool = True, queryset: QuerySet[Case] | None = None
+) -> Case:
     """The collaboration, if the viewer may see it (missing and forbidden: both 404).
 
     The scoped manager asks `access.policy` — the lookup by uuid is not an access
-    decision, it only picks the row among those the policy allows.
+    decision, it only picks the row among those the policy allows. `queryset`: a scoped
+    queryset of cases reading more with the case (default `selectors.case_get_queryset`).
     """
     viewer = viewer_of(request)
     if staff_only and not viewer.is_staff:
@@ -38,11 +42,11 @@ def case_or_404(request: HttpRequest, case_uuid: Any, *, staff_only: bool = True
     if not (viewer.is_staff or viewer.is_family):
         raise Http404
     try:
-        return selectors.case_get_queryset().get(uuid=case_uuid)
+        if queryset is None:
+            queryset = selectors.case_get_queryset()
+        return queryset.get(uuid=case_uuid)
     except Case.DoesNotExist:
-        from accesslog import writes
-
-        writes.note_denied(viewer, Case, {"uuid": case_uuid})
+        policy.note_denied(viewer, Case, {"uuid": case_uuid})
         raise Http404 from None
     except (ValueError, ValidationError):
         raise Http404 from None

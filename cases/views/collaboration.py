@@ -110,10 +110,9 @@ def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
     """The hub of the collaboration: team, coordinator, consents, shared items, plan, and
     the panels other apps fill. A fixed number of queries."""
     viewer = viewer_of(request)
-    case = case_or_404(request, case_uuid)
+    case = case_or_404(request, case_uuid, queryset=selectors.case_hub_queryset(viewer=viewer))
     guardianships = selectors.guardianships(case)
-    appointments = selectors.appointments(case)
-    current = next((a for a in reversed(appointments) if a.ended_at is None), None)
+    current = selectors.current_appointment(case)
     context = {
         "case": case,
         "is_coordinator": may_coordinate(viewer, case),
@@ -125,12 +124,19 @@ def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
         "appointment": current,
         "handover_pending": current is not None and current.handed_over_at is None,
         "shared_items": selectors.shared_items(case),
-        "plan_counts": selectors.plan_counts(case),
+        "plan_counts": selectors.hub_plan_counts(case),
         "level_form": LevelForm(initial={"level": case.level}),
         "contact_form": ContactForm(),
         "is_owner_agency": viewer.agency_id == case.owner_agency_id,
-        # The consent cards name the guardians with custody: from the rows read above.
-        **panels("case_detail", viewer, case=case, guardianships=guardianships),
+        # The consent cards take what was read above: the guardians with custody and the
+        # child's maturity level (read with the case).
+        **panels(
+            "case_detail",
+            viewer,
+            case=case,
+            guardianships=guardianships,
+            assessments={case.child_id: case.maturity_level},  # type: ignore[attr-defined]
+        ),
     }
     return render(request, "cases/case_detail.html", context)
 

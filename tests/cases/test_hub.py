@@ -135,3 +135,61 @@ def test_the_child_gets_child_friendly_words(world):
     client = world.client_for(world.child.user)
     assert "De som hjälper dig" in client.get("/").content.decode()
     assert "Din plan" in client.get(reverse("cases:family_plan", args=[world.case.uuid])).content.decode()
+
+
+@pytest.mark.parametrize("who", ["coordinator", "health_staff", "school_staff"])
+def test_the_case_read_for_its_page_counts_only_what_the_viewer_may_see(world, who):
+    """The plan counts and the maturity level read with the case (scoped subqueries) are
+    what the viewer's own reads of the plan and the assessments give."""
+    from cases import selectors
+    from consent import services as consent_services
+    from consent.models import MaturityAssessment
+
+    _grow(world, 3)
+    # Healthcare sees the collaboration, not the plan; the school sees both.
+    world.grant([world.health], ["basic"])
+    world.grant([world.school], ["basic", "plan"])
+    with scope(world.coordinator_viewer):
+        consent_services.maturity_assess(
+            viewer=world.coordinator_viewer, child=world.child, level="guardians", reason="Samtal"
+        )
+        consent_services.maturity_assess(
+            viewer=world.coordinator_viewer, child=world.child, level="asked", reason="Nytt samtal"
+        )
+    viewer = world.viewer(getattr(world, who))
+    with scope(viewer):
+        case = selectors.case_hub_queryset(viewer=viewer).get(pk=world.case.pk)
+        expected = selectors.plan_counts(case)
+        levels = list(
+            MaturityAssessment.objects.filter(child_id=case.child_id)
+            .order_by("recorded_at", "id")
+            .values_list("level", flat=True)
+        )
+    assert selectors.hub_plan_counts(case) == {key: expected[key] for key in selectors.PLAN_COUNT_KEYS}
+    assert case.maturity_level == (levels[-1] if levels else None)
+    if who == "coordinator":
+        assert case.maturity_level == "asked"
+    if who != "health_staff":
+        assert expected["total"] >= 3
+
+
+def test_the_consent_panel_on_the_case_page_reads_no_recipient_rows(world):
+    """The panel shows each consent's purpose and state: the same states as the full cards,
+    without reading the scope rows (agencies × categories)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from consent import selectors as consent_selectors
+
+    world.grant([world.health, world.school], ["basic", "health"])
+    for member in (world.coordinator, world.health_staff):
+        viewer = world.viewer(member)
+        with scope(viewer):
+            case = world.case.__class__.objects.select_related("child", "owner_agency__principal").get(pk=world.case.pk)
+            full = consent_selectors.case_cards(viewer, case)
+            with CaptureQueriesContext(connection) as ctx:
+                summary = consent_selectors.case_cards(viewer, case, with_recipients=False)
+        assert [c.consent.pk for c in summary] == [c.consent.pk for c in full]
+        assert [(c.state, c.period_text) for c in summary] == [(c.state, c.period_text) for c in full]
+        assert full and all(c.recipients for c in full) and not any(c.recipients for c in summary)
+        assert not any("consent_consentscope" in q["sql"].split(" FROM ", 1)[-1][:40] for q in ctx.captured_queries)

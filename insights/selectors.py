@@ -32,10 +32,24 @@ def management_principals(*, viewer: Viewer) -> QuerySet[Principal]:
     ).order_by("name")
 
 
+# The answer of `is_management`, kept on the request's user object for the request (as
+# Django keeps a user's permissions in `_perm_cache`): the menu and the home page's panel
+# both ask, and a role granted meanwhile shows from the next request.
+_MANAGEMENT_CACHE = "_insights_is_management"
+
+
 def is_management(viewer: Viewer) -> bool:
+    """The viewer holds a management role for some principal. One query per request."""
     if not viewer.is_staff or viewer.user_id is None:
         return False
-    return ManagementRole.objects.filter(user_id=viewer.user_id).exists()
+    user = viewer.user if viewer.user is not None and viewer.user.pk == viewer.user_id else None
+    cached = getattr(user, _MANAGEMENT_CACHE, None)
+    if cached is not None:
+        return bool(cached)
+    answer = ManagementRole.objects.filter(user_id=viewer.user_id).exists()
+    if user is not None:
+        setattr(user, _MANAGEMENT_CACHE, answer)
+    return answer
 
 
 def principal_for_report(

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access import policy
 from access.policy import BASIC_CATEGORY, in_force
-from access.scoping import Viewer, system_scope
+from access.scoping import Viewer, scope, system_scope
 from meetings.models import Invitation, Meeting, Preparation
 
 
@@ -42,26 +45,47 @@ def consented_agency_ids(case_id: int, *, category: str = BASIC_CATEGORY, at: da
         )
 
 
-def invitable_agencies(case, *, organiser_agency_id: int | None) -> list[AgencyOption]:  # type: ignore[no-untyped-def]
-    """The team's agencies, each invitable only under an effective consent (DESIGN rule 7).
-    The organiser's own agency is not listed (it calls the meeting)."""
-    from cases.models import TeamMember
+@dataclass(frozen=True)
+class TeamAgencies:
+    """The case's team as the call and invite forms need it: the agencies to offer (the
+    organiser's own left out) and those whose contact person in the team would be told of
+    an invitation (DESIGN rule 20)."""
 
+    options: list[AgencyOption]
+    reachable: set[int]
+
+
+def invitable_agencies(viewer: Viewer, case) -> TeamAgencies:  # type: ignore[no-untyped-def]
+    """The team's agencies, each invitable only under an effective consent (DESIGN rule 7),
+    for the case's coordinator (anyone else gets none). The viewer's own agency is not
+    offered (it calls the meeting). One query: the team with, per agency, whether a grant
+    of basic information is in force and whether its contact person can be reached."""
+    from cases.models import TeamMember
+    from consent.models import ConsentGrant
+    from meetings.recipients import _reachable_contacts
+
+    if not policy.is_coordinator_of(viewer, case):
+        return TeamAgencies(options=[], reachable=set())
+    now = timezone.now()
     with system_scope():
+        consented = ConsentGrant.objects.filter(
+            in_force(now), case_id=case.pk, category__code=BASIC_CATEGORY, agency_id=OuterRef("agency_id")
+        )
+        reachable = TeamMember.objects.filter(_reachable_contacts(case.pk), pk=OuterRef("pk"))
         team = list(
             TeamMember.objects.filter(case_id=case.pk, left_at__isnull=True)
+            .annotate(consented=Exists(consented), reachable=Exists(reachable))
             .select_related("agency")
             .order_by("agency__name")
         )
-    consented = consented_agency_ids(case.pk)
     options = []
     for member in team:
         agency = member.agency
-        if agency.pk == organiser_agency_id:
+        if agency.pk == viewer.agency_id:
             continue
         if not agency.is_active:
             options.append(AgencyOption(agency.pk, agency.name, False, _("Verksamheten är inte aktiv.")))
-        elif agency.pk not in consented:
+        elif not member.consented:  # type: ignore[attr-defined]
             options.append(
                 AgencyOption(
                     agency.pk,
@@ -72,7 +96,7 @@ def invitable_agencies(case, *, organiser_agency_id: int | None) -> list[AgencyO
             )
         else:
             options.append(AgencyOption(agency.pk, agency.name, True))
-    return options
+    return TeamAgencies(options=options, reachable={m.agency_id for m in team if m.reachable})  # type: ignore[attr-defined]
 
 
 def child_invited_by_default(case) -> bool:  # type: ignore[no-untyped-def]
@@ -81,6 +105,17 @@ def child_invited_by_default(case) -> bool:  # type: ignore[no-untyped-def]
     from consent import services as consent_services
 
     return rules.level_at(timezone.now(), consent_services.child_bands(case)) != rules.GUARDIANS
+
+
+def meeting_for_page(viewer: Viewer, meeting_uuid: Any) -> Meeting:
+    """One meeting the viewer may see, with its collaboration, child and organising agency
+    read in the same query (the pages show them). Missing and forbidden are both Http404,
+    answered (and the refusal logged) by the policy."""
+    try:
+        with scope(viewer):
+            return Meeting.objects.select_related("case__child", "author_agency").get(uuid=meeting_uuid)
+    except (Meeting.DoesNotExist, ValueError, TypeError, ValidationError):
+        return policy.get_or_404(Meeting, viewer, uuid=meeting_uuid)
 
 
 def _invitations_prefetch() -> Prefetch:

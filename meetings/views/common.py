@@ -12,8 +12,8 @@ from django.shortcuts import resolve_url
 
 from access import policy
 from access.scoping import Viewer
+from meetings import selectors
 from meetings.models import AgendaItem, ChildVoice, Invitation, Meeting, Preparation, PreparationSection
-from meetings.recipients import agencies_without_contact
 from meetings.selectors import own_invitation
 
 View = Callable[..., HttpResponse]
@@ -52,7 +52,7 @@ def viewer_of(request: HttpRequest) -> Viewer:
 
 def get_meeting(request: HttpRequest, meeting_uuid: Any) -> Meeting:
     """The meeting if the viewer may see it (missing and forbidden are both 404)."""
-    return policy.get_or_404(Meeting, viewer_of(request), uuid=meeting_uuid)
+    return selectors.meeting_for_page(viewer_of(request), meeting_uuid)
 
 
 def require_coordinator(viewer: Viewer, meeting: Meeting) -> None:
@@ -91,13 +91,16 @@ def meeting_context(viewer: Viewer, meeting: Meeting) -> dict[str, Any]:
     voices = list(ChildVoice.objects.filter(meeting=meeting))
     mine = own_invitation(viewer, meeting, invitations)
     is_coordinator = policy.is_coordinator_of(viewer, meeting.case)
-    # Invited agencies nobody in which was told (no contact person in the team): the
-    # coordinator is asked to name one (DESIGN rule 20).
-    uncontacted = (
-        set(agencies_without_contact(meeting.case_id, [i.agency_id for i in agencies]))
-        if is_coordinator and agencies and meeting.is_upcoming
-        else set()
+    # The team, read once for the coordinator: whom the "invite more" form offers, and the
+    # invited agencies nobody in which was told (no contact person in the team), whom the
+    # coordinator is asked to name one for (DESIGN rule 20).
+    warn_uncontacted = is_coordinator and bool(agencies) and meeting.is_upcoming
+    team = (
+        selectors.invitable_agencies(viewer, meeting.case)
+        if warn_uncontacted or (is_coordinator and meeting.is_open_for_changes)
+        else None
     )
+    uncontacted = {i.agency_id for i in agencies} - team.reachable if team is not None and warn_uncontacted else set()
     return {
         "meeting": meeting,
         "case": meeting.case,
@@ -112,6 +115,7 @@ def meeting_context(viewer: Viewer, meeting: Meeting) -> dict[str, Any]:
         "own_invitation": mine,
         "is_coordinator": is_coordinator,
         "uncontacted_agency_ids": uncontacted,
+        "team_agencies": team,
         "is_guardian": viewer.is_family and viewer.role == "guardian",
         "is_child": viewer.is_family and viewer.role == "child",
     }

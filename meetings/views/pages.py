@@ -50,22 +50,29 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     return render(request, "meetings/meeting_list.html", context)
 
 
-def _call_options(case: Case, viewer: Any) -> dict[str, Any]:
-    options = selectors.invitable_agencies(case, organiser_agency_id=viewer.agency_id)
-    externals = list(ExternalContact.objects.filter(case=case).exclude(email="").order_by("organisation", "name"))
-    guardians = [
+def _externals(case: Case) -> list[ExternalContact]:
+    return list(ExternalContact.objects.filter(case=case).exclude(email="").order_by("organisation", "name"))
+
+
+def _call_options(viewer: Any, case: Case, *, team: selectors.TeamAgencies | None = None) -> dict[str, Any]:
+    """The invitees the call and invite forms offer (`team`: the case's team, if read)."""
+    options = (team or selectors.invitable_agencies(viewer, case)).options
+    externals = _externals(case)
+    return {
+        "agency_options": options,
+        "externals": externals,
+        "agency_choices": [(o.agency_id, o.name) for o in options],
+        "external_choices": [(e.pk, f"{e.name}, {e.organisation}") for e in externals],
+    }
+
+
+def _guardians(case: Case) -> list[Any]:
+    return [
         g.guardian
         for g in Guardianship.objects.filter(child=case.child, has_custody=True)
         .select_related("guardian")
         .order_by("guardian_id")
     ]
-    return {
-        "agency_options": options,
-        "externals": externals,
-        "guardians": guardians,
-        "agency_choices": [(o.agency_id, o.name) for o in options],
-        "external_choices": [(e.pk, f"{e.name}, {e.organisation}") for e in externals],
-    }
 
 
 @signed_in
@@ -74,7 +81,7 @@ def meeting_call(request: HttpRequest, case_uuid: Any) -> HttpResponse:
     case = policy.get_or_404(Case, viewer, uuid=case_uuid)
     if not policy.is_coordinator_of(viewer, case) or not case.is_open:
         raise Http404
-    options = _call_options(case, viewer)
+    options = _call_options(viewer, case)
     choices = {"agency_choices": options["agency_choices"], "external_choices": options["external_choices"]}
     status = 200
     if request.method == "POST":
@@ -100,7 +107,7 @@ def meeting_call(request: HttpRequest, case_uuid: Any) -> HttpResponse:
     return render(
         request,
         "meetings/meeting_call.html",
-        {"case": case, "form": form, "selected_agencies": selected, **options},
+        {"case": case, "form": form, "selected_agencies": selected, "guardians": _guardians(case), **options},
         status=status,
     )
 
@@ -117,7 +124,7 @@ def meeting_detail(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
         )
     context["agenda_form"] = AgendaItemForm()
     if context["is_coordinator"] and meeting.is_open_for_changes:
-        options = _call_options(meeting.case, viewer)
+        options = _call_options(viewer, meeting.case, team=context["team_agencies"])
         invited = {i.agency_id for i in context["invitations"]}
         context["more_agencies"] = [o for o in options["agency_options"] if o.agency_id not in invited]
         invited_externals = {i.external_id for i in context["invitations"]}
@@ -178,7 +185,7 @@ def invite_more(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
     meeting = get_meeting(request, meeting_uuid)
     require_coordinator(viewer, meeting)
-    options = _call_options(meeting.case, viewer)
+    options = _call_options(viewer, meeting.case)
     form = InviteMoreForm(
         request.POST, agency_choices=options["agency_choices"], external_choices=options["external_choices"]
     )

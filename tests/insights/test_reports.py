@@ -156,6 +156,24 @@ def test_menu_entry_for_management_only(world, management):
     assert "Förbättringsarbete" not in coordinator_home.content.decode()
 
 
+def test_the_staff_home_asks_for_the_management_role_once(world, management):
+    """The menu entry and the home page's panel share one answer per request; a role
+    granted meanwhile shows from the next request on."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = world.client_for(management)
+    client.get("/")
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get("/").content.decode()
+    assert f'href="{reverse("insights:index")}"' in html and "Förbättringsrapporten" in html
+    assert sum('"insights_managementrole"' in q["sql"] for q in ctx.captured_queries) == 1
+    coordinator = world.client_for(world.coordinator)
+    assert "Förbättringsrapporten" not in coordinator.get("/").content.decode()
+    ManagementRole.objects.create(user=world.coordinator.user, principal=world.municipality)
+    assert "Förbättringsrapporten" in coordinator.get("/").content.decode()
+
+
 def test_report_page_runs_a_fixed_number_of_queries(world, management, django_assert_max_num_queries):
     client = world.client_for(management)
     client.get(reverse("insights:gap_report"))  # warm the session

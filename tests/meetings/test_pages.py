@@ -295,3 +295,33 @@ def test_detail_and_home_run_a_fixed_number_of_queries(consented, meeting):
     with CaptureQueriesContext(connection) as home_large:
         family.get("/")
     assert len(home_large.captured_queries) == len(home_small.captured_queries)
+
+
+def test_the_team_is_read_once_and_agrees_with_the_consent_gate_and_the_recipients(consented):
+    """The coordinator's team for the call and invite forms (and the meeting page's "nobody
+    there was told" warning) comes from one query, and agrees with what the services
+    decide on their own: who may be invited (consented_agency_ids) and who would be told
+    (agencies_without_contact). Anyone but the coordinator gets nothing, without a query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from access.scoping import scope
+    from cases.models import TeamMember
+    from meetings import recipients, selectors
+
+    w, case = consented, consented.case
+    with system_scope():
+        TeamMember.objects.filter(case=case, agency=w.health).update(contact=None)
+    team_ids = {w.school.pk, w.health.pk, w.social.pk, w.coordination.pk}
+    with scope(w.coordinator_viewer), CaptureQueriesContext(connection) as ctx:
+        team = selectors.invitable_agencies(w.coordinator_viewer, case)
+    assert len(ctx.captured_queries) == 1
+    assert {o.agency_id for o in team.options} == team_ids - {w.coordination.pk}  # not the organiser's own
+    allowed = {o.agency_id for o in team.options if o.allowed}
+    assert allowed == selectors.consented_agency_ids(case.pk) - {w.coordination.pk} == {w.school.pk, w.health.pk}
+    uncontacted = set(recipients.agencies_without_contact(case.pk, team_ids))
+    assert team.reachable == team_ids - uncontacted == {w.school.pk}
+    for viewer in (w.viewer(w.health_staff), w.guardian1_viewer):
+        with scope(viewer), CaptureQueriesContext(connection) as ctx:
+            assert selectors.invitable_agencies(viewer, case) == selectors.TeamAgencies(options=[], reachable=set())
+        assert not ctx.captured_queries

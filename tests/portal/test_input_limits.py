@@ -57,7 +57,7 @@ FORM_FIELD_TYPES_EXEMPT = (forms.UUIDField,)  # a uuid: 36 characters or refused
 # Serializers that only describe output (never validate input), with the reason.
 OUTPUT_ONLY_SERIALIZERS = {
     "consent.api.ConsentSerializer": "the read-only shape of a consent version, documented for the schema",
-    "meetings.api_serializers.InviteeSerializer": "the documented shape of an invitee inside an invitation (never input)",
+    "meetings.api_serializers.InviteeSerializer": "an invitee inside an invitation (never input)",
     "portal.api_schema.ErrorSerializer": "the documented shape of an error answer (401/403/404)",
     "portal.api_schema.ValidationErrorSerializer": "the documented shape of a 400 answer",
 }

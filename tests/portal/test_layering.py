@@ -32,6 +32,7 @@ APPS = (
     "meetings",
     "notifications",
     "portal",
+    "web",
 )
 FORBIDDEN = frozenset({"system_scope", "_base_manager", "unscoped"})
 GUARDED_PREFIXES = ("views", "selectors", "api", "consumers")

@@ -140,7 +140,7 @@ class PortalMFAAdapter(DefaultMFAAdapter):
 
 def _social_adapter_class() -> type:
     from agencies.idp.adapter import AgencySocialAccountAdapter
-    from portal.eid.adapter import EidSocialAccountAdapter
+    from web.eid_adapter import EidSocialAccountAdapter
 
     class PortalSocialAccountAdapter(AgencySocialAccountAdapter, EidSocialAccountAdapter):
         """Staff through their agency's IdP (agencies/idp) and families through eID

@@ -30,7 +30,7 @@ urlpatterns = [
     path("konto/email/", views.email_addresses_closed, name="account_email"),
     path("", include("agencies.idp.urls")),
     path("konto/", include("allauth.urls")),
-    path("eid/", include("portal.eid.urls")),
+    path("eid/", include("web.eid_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

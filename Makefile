@@ -69,7 +69,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy access accesslog benchdata portal agencies cases consent meetings notifications insights directory
+	$(BIN)/mypy access accesslog benchdata portal web agencies cases consent meetings notifications insights directory
 
 bench: $(STAMP) compilemessages
 	@bin/bench

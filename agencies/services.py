@@ -144,7 +144,7 @@ def acting_agency_switch(*, request: HttpRequest, membership_id: int) -> Members
     if chosen is None:
         raise ServiceError(_("Du har ingen sådan roll."))
     request.session[ACTING_AS_SESSION_KEY] = chosen.pk
-    from portal.middleware import MFA_OK
+    from portal.viewers import MFA_OK
 
     request.session.pop(MFA_OK, None)
     return chosen

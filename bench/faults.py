@@ -195,7 +195,7 @@ class Processes:
     def start(self) -> None:
         self.spawn(
             "gunicorn",
-            [str(BIN / "gunicorn"), "portal.wsgi:application", "--config", "deploy/gunicorn.conf.py",
+            [str(BIN / "gunicorn"), "web.wsgi:application", "--config", "deploy/gunicorn.conf.py",
              "--workers", "3", "--bind", f"127.0.0.1:{self.http_port}"],
         )  # fmt: skip
         self.worker()

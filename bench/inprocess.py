@@ -7,7 +7,7 @@ Django's test client in rounds — each round requests every page once, so a dri
 machine touches all pages alike — and reports per page the median CPU time of the process
 (`time.process_time`: Python and Django, not PostgreSQL), the median wall time, the queries
 and the ratio of CPU to the plain page's: twenty collaborations of the coordinator's agency
-with one join, in the portal's layout, without the consent layer (`portal/benchref.py`).
+with one join, in the portal's layout, without the consent layer (`web/benchref.py`).
 
     .venv/bin/python bench/inprocess.py --db svp_bench_3000 --rounds 40
 

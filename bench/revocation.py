@@ -347,7 +347,7 @@ def main() -> int:
             PY,
             "-m",
             "uvicorn",
-            "portal.asgi:application",
+            "web.asgi:application",
             "--host",
             "127.0.0.1",
             "--port",

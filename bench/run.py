@@ -91,7 +91,7 @@ class Layout:
             "gunicorn",
             [
                 str(BIN / "gunicorn"),
-                "portal.wsgi:application",
+                "web.wsgi:application",
                 "--config",
                 "deploy/gunicorn.conf.py",
                 "--workers",
@@ -104,7 +104,7 @@ class Layout:
             "uvicorn",
             [
                 str(BIN / "uvicorn"),
-                "portal.asgi:application",
+                "web.asgi:application",
                 "--host",
                 "127.0.0.1",
                 "--port",
@@ -290,7 +290,7 @@ def main() -> int:
             "p99_ms": statistics.median(s["p99_ms"] for s in series),
             "errors": sum(s["errors"] for s in series),
             "ratio": statistics.median(p[name]["rps"] / p["reference"]["rps"] for p in kept),
-            # Issue 15: throughput as a share of the plain signed-in page's (portal/benchref.py).
+            # Issue 15: throughput as a share of the plain signed-in page's (web/benchref.py).
             "plain_ratio": statistics.median(p[name]["rps"] / max(p["plain"]["rps"], 1e-9) for p in kept),
             "target_ratio": target.get("target_ratio"),
         }

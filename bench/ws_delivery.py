@@ -42,7 +42,7 @@ UVICORN = [
     PY,
     "-m",
     "uvicorn",
-    "portal.asgi:application",
+    "web.asgi:application",
     "--host",
     "127.0.0.1",
     "--no-access-log",

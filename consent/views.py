@@ -24,12 +24,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from access import policy
 from agencies.models import Membership
 from cases.models import Case, TeamMember
-from consent import selectors, services, stepup
+from consent import eid_stepup, eid_views, selectors, services, stepup
 from consent.forms import CodeForm, MaturityForm, NarrowForm, RecordForm, RequestForm
 from consent.models import Consent, ConsentDecision
 from consent.services import ConsentError
-from portal.eid import stepup as eid_stepup
-from portal.eid import views as eid_views
 from portal.eid.conf import config as eid_config
 from portal.texts import editable_text
 

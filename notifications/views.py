@@ -17,7 +17,7 @@ from access.scoping import Viewer
 from notifications import kinds, selectors, services
 from notifications.mail import unsubscribe_user_uuid
 from notifications.models import Notification
-from portal.context_processors import partial
+from portal.fragments import partial
 
 
 def _signed_in(request: HttpRequest) -> Viewer | HttpResponse:

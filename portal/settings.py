@@ -59,7 +59,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 TESTING = env_bool("PORTAL_TESTING", False)
-# The benchmark's plain reference page (portal/benchref.py): off except under `make bench`.
+# The benchmark's plain reference page (web/benchref.py): off except under `make bench`.
 PORTAL_BENCH_PAGES = env_bool("PORTAL_BENCH_PAGES", False)
 
 if DEBUG:
@@ -107,6 +107,8 @@ INSTALLED_APPS = [
     "insights",
     "directory",
     "agencies.idp",
+    # The top layer (URLs, middleware, adapters, demo seed): no app imports it.
+    "web",
     # Not a product app: the benchmark's data set and sessions (seed_scale, bench_sessions).
     "benchdata",
 ]
@@ -120,21 +122,21 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "portal.middleware.ApiTokenMiddleware",
+    "web.middleware.ApiTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "portal.middleware.SessionLifetimeMiddleware",
-    "portal.middleware.ViewerScopeMiddleware",
-    "portal.middleware.RequireSecondFactorMiddleware",
-    "portal.middleware.NoStoreMiddleware",
+    "web.middleware.SessionLifetimeMiddleware",
+    "web.middleware.ViewerScopeMiddleware",
+    "web.middleware.RequireSecondFactorMiddleware",
+    "web.middleware.NoStoreMiddleware",
 ]
 
-ROOT_URLCONF = "portal.urls"
-WSGI_APPLICATION = "portal.wsgi.application"
-ASGI_APPLICATION = "portal.asgi.application"
+ROOT_URLCONF = "web.urls"
+WSGI_APPLICATION = "web.wsgi.application"
+ASGI_APPLICATION = "web.asgi.application"
 
 TEMPLATES = [
     {
@@ -148,7 +150,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "portal.context_processors.portal",
+                "web.context_processors.portal",
             ],
         },
     },
@@ -266,7 +268,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "account_login"
 
-ACCOUNT_ADAPTER = "portal.auth_adapter.PortalAccountAdapter"
+ACCOUNT_ADAPTER = "web.auth_adapter.PortalAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -299,7 +301,7 @@ ACCOUNT_RATE_LIMITS = {
         "login": "30/m/ip",
         # Failed ones: per address over all accounts (a spray from one address is slowed
         # to 50 guesses an hour; an office behind one NAT address shares it, and only
-        # failures count), and per account *from that address* (portal.auth_adapter:
+        # failures count), and per account *from that address* (web.auth_adapter:
         # never a lock on the account itself, which a stranger could set off).
         "login_failed": "10/m/ip,50/h/ip,5/5m/key",
         "request_login_code": "20/m/ip,3/m/key",
@@ -318,7 +320,7 @@ MFA_TOTP_ISSUER = SITE_NAME
 MFA_RECOVERY_CODE_COUNT = 10
 USERSESSIONS_TRACK_ACTIVITY = False
 
-# Staff sessions: idle timeout and absolute lifetime (enforced in portal.middleware).
+# Staff sessions: idle timeout and absolute lifetime (enforced in web.middleware).
 STAFF_IDLE_TIMEOUT = timedelta(minutes=env_int("STAFF_IDLE_TIMEOUT_MINUTES", 15))
 STAFF_ABSOLUTE_TIMEOUT = timedelta(hours=env_int("STAFF_ABSOLUTE_TIMEOUT_HOURS", 12))
 FAMILY_IDLE_TIMEOUT = timedelta(minutes=env_int("FAMILY_IDLE_TIMEOUT_MINUTES", 30))
@@ -399,7 +401,7 @@ if not DEBUG:
 # Behind reverse proxies (deploy/nginx.conf.template: one, which overwrites
 # X-Forwarded-For with the address it saw): how many, and the addresses they connect from.
 # The access log and allauth's rate limits take the client's address from X-Forwarded-For
-# only then, and the log ignores the header from any other peer (portal.middleware.client_ip).
+# only then, and the log ignores the header from any other peer (web.middleware.client_ip).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0 if DEBUG else 1)
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
@@ -457,7 +459,7 @@ LOGGING = {
         "celery": {"level": "WARNING"},
     },
 }
-MFA_ADAPTER = "portal.auth_adapter.PortalMFAAdapter"
+MFA_ADAPTER = "web.auth_adapter.PortalMFAAdapter"
 
 # --- Swedish eID for families (OpenID Connect, Swedish profile: portal/eid) ------------------
 # Families are identified by https://id.oidc.se/claim/personalIdentityNumber, never by
@@ -480,7 +482,7 @@ if PORTAL_EID_ENABLED:
     _eid = urlsplit(PORTAL_EID_ISSUER)
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_eid.scheme}://{_eid.netloc}")
 # One adapter for both: staff IdPs (agencies/idp) and families' eID (portal/eid).
-SOCIALACCOUNT_ADAPTER = "portal.auth_adapter.PortalSocialAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "web.auth_adapter.PortalSocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never sign anyone in by a matching address
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"

@@ -1,19 +1,53 @@
 """Who is asking: turn a signed-in user and their session into a `Viewer`.
 
-Used by the request middleware, the API authentication and the websocket consumers, so
-all three resolve the active agency the same way. Memberships are read fresh on every
-call: a deactivated membership stops working on the very next request.
+Used by the request middleware (web.middleware), the API authentication and the websocket
+consumers, so all three resolve the active agency the same way. Memberships are read fresh
+on every call: a deactivated membership stops working on the very next request.
+
+This module is the bottom layer and reads no app's models itself: who has which
+memberships (agencies) and who is a guardian or a child (cases) are asked of the two
+functions `provide()` was given, which the top app (web.apps) does at start-up. Until then
+`resolve` refuses to run rather than resolve everyone as anonymous.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from access.scoping import ANONYMOUS_VIEWER, FAMILY, STAFF, Viewer, system_scope
+from django.core.exceptions import ImproperlyConfigured
 
+from access.scoping import ANONYMOUS_VIEWER, FAMILY, STAFF, Viewer
+
+# The session's keys: the agency (membership id) or family mode acted as, the sign-in and
+# last-seen times (web.middleware's session lifetime), the second factor checked, and the
+# family role found at sign-in.
 ACTING_AS_SESSION_KEY = "portal_acting_as"
 FAMILY_MODE = "family"
+LOGIN_AT = "portal_login_at"
+SEEN_AT = "portal_seen_at"
+MFA_OK = "portal_mfa_ok"
+FAMILY_ROLE = "portal_family_role"
+
+# user -> the user's active memberships in active agencies, oldest first (agency and
+# principal joined); user -> "guardian", "child" or None. Each runs in the system scope.
+MembershipsOf = Callable[[Any], list[Any]]
+FamilyRoleOf = Callable[[Any], str | None]
+_sources: dict[str, Any] = {}
+
+
+def provide(*, memberships: MembershipsOf, family_role: FamilyRoleOf) -> None:
+    """Set where memberships and family roles are read from (once, from web.apps.ready)."""
+    _sources["memberships"] = memberships
+    _sources["family_role"] = family_role
+
+
+def _source(name: str) -> Any:
+    try:
+        return _sources[name]
+    except KeyError:
+        raise ImproperlyConfigured("portal.viewers: no sources; web.apps.WebConfig.ready() provides them") from None
 
 
 @dataclass
@@ -25,29 +59,11 @@ class Resolution:
     lost_membership: bool = False
 
 
-def _family_role(user: Any) -> str | None:
-    from cases.models import Child, Guardian
-
-    with system_scope():
-        if Guardian.objects.filter(user_id=user.pk).exists():
-            return "guardian"
-        if Child.objects.filter(user_id=user.pk).exists():
-            return "child"
-    return None
-
-
 def resolve(user: Any, session: Any, *, membership_id: int | None = None) -> Resolution:
     """Resolve the viewer for `user`. `membership_id` pins the agency (API tokens)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Resolution(viewer=ANONYMOUS_VIEWER)
-    from agencies.models import Membership
-
-    with system_scope():
-        memberships = list(
-            Membership.objects.filter(user_id=user.pk, is_active=True, agency__is_active=True)
-            .select_related("agency", "agency__principal")
-            .order_by("id")
-        )
+    memberships = _source("memberships")(user)
     wanted = (
         membership_id
         if membership_id is not None
@@ -72,7 +88,7 @@ def resolve(user: Any, session: Any, *, membership_id: int | None = None) -> Res
                 membership=chosen,
             )
             return Resolution(viewer=viewer, memberships=memberships)
-    role = _family_role(user)
+    role = _source("family_role")(user)
     if role is not None:
         return Resolution(
             viewer=Viewer(kind=FAMILY, user_id=user.pk, role=role, user=user),

@@ -18,7 +18,7 @@ from meetings.forms import MinutesReplyForm
 from meetings.models import Meeting, MinutesReply
 from meetings.views.common import get_meeting, invitations_of, require_coordinator, see_other, signed_in, viewer_of
 from meetings.views.room import minutes_parts
-from portal.context_processors import partial
+from portal.fragments import partial
 
 
 def _minutes_context(request: HttpRequest, meeting_uuid: Any) -> dict[str, Any]:

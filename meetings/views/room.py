@@ -30,7 +30,7 @@ from meetings.views.common import (
     signed_in,
     viewer_of,
 )
-from portal.context_processors import partial
+from portal.fragments import partial
 
 PARTS = {
     "agenda": "meetings/room/_agenda.html",

@@ -27,7 +27,7 @@ EXTRA_LOG_ENTRIES = int(os.environ.get("BENCH_LOG_ENTRIES", "5000"))  # a year o
 
 def test_demo_family_export_is_ready_within_a_minute():
     from cases.models import Child, Guardian
-    from portal import demo
+    from web import demo
 
     started = time.perf_counter()
     demo.seed()

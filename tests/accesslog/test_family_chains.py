@@ -12,8 +12,8 @@ from django.utils import timezone
 from access.scoping import system_scope
 from accesslog import integrity, writes
 from cases.models import Case
-from portal import retention
 from tests.accesslog.conftest import entries_of
+from web import retention
 
 pytestmark = pytest.mark.django_db
 

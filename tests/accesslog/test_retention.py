@@ -16,12 +16,12 @@ from accesslog import integrity
 from agencies.models import Principal
 from cases.models import Case, Child, Guardian, SharedItem, TeamMember
 from consent.models import Consent
-from portal import retention
 from portal.celery import app as celery_app
 from portal.models import AuditEvent
-from portal.tasks import apply_retention
 from tests.accesslog.conftest import entries_of
 from tests.world import category
+from web import retention
+from web.tasks import apply_retention
 
 pytestmark = pytest.mark.django_db
 YEAR = timedelta(days=365)

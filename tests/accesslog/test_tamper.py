@@ -229,8 +229,8 @@ def test_tampering_is_refused_or_detected(scenario, role, tampering, expected, l
 
 
 def test_retention_runs_as_the_application_role_and_removes_only_what_is_due(make_entries, as_role):
-    from portal import retention
     from portal.models import AuditEvent
+    from web import retention
 
     old = make_entries(YOUNG, 3, at=timezone.now() - timedelta(days=6 * 365))
     make_entries(YOUNG, 1, at=timezone.now() - timedelta(days=4 * 365))

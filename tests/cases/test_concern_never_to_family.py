@@ -267,7 +267,7 @@ def test_the_reporting_agency_still_sees_its_record_and_its_log(world):
 def test_demo_elsas_family_sees_no_trace_of_the_schools_concern_report():
     from agencies.models import Agency, Principal
     from cases.models import Case, Child, Guardian
-    from portal import demo
+    from web import demo
 
     demo.seed()
     with system_scope():

@@ -105,7 +105,7 @@ def _start_uvicorn(port: int, env: dict[str, str]) -> subprocess.Popen:
             sys.executable,
             "-m",
             "uvicorn",
-            "portal.asgi:application",
+            "web.asgi:application",
             "--host",
             "127.0.0.1",
             "--port",

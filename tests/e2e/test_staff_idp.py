@@ -88,7 +88,7 @@ def test_an_unknown_person_at_the_idp_gets_a_clear_refusal(page, school_idp):
 
 # --- OpenID Connect: the school's IdP is the real npm oidc-provider (tests/idp/server.js) ---
 
-MENTOR = "mentor@demo.samverkan.se"  # Erik Holm at Skiftingeskolan (portal/demo.py)
+MENTOR = "mentor@demo.samverkan.se"  # Erik Holm at Skiftingeskolan (web/demo.py)
 
 
 @pytest.fixture(scope="module")

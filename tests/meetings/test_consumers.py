@@ -15,8 +15,8 @@ from django.db import connections
 from access.scoping import system_scope
 from consent.models import ConsentGrant
 from meetings import services
-from portal.asgi import application
 from tests.meetings.conftest import call_meeting
+from web.asgi import application
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 

@@ -20,7 +20,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server")
-UVICORN = [sys.executable, "-m", "uvicorn", "portal.asgi:application", "--host", "127.0.0.1", "--log-level", "warning"]
+UVICORN = [sys.executable, "-m", "uvicorn", "web.asgi:application", "--host", "127.0.0.1", "--log-level", "warning"]
 WORKER = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-P", "solo", "-c", "1", "-l", "warning"]
 WORKER += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
 BEAT = [sys.executable, "-m", "celery", "-A", "portal", "beat", "-l", "warning"]
@@ -186,8 +186,7 @@ def signed_in_session(user: Any, membership: Any = None) -> str:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
-    from portal.middleware import MFA_OK
-    from portal.viewers import ACTING_AS_SESSION_KEY
+    from portal.viewers import ACTING_AS_SESSION_KEY, MFA_OK
 
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)

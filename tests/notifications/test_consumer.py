@@ -12,8 +12,7 @@ from django.db import connections, transaction
 from notifications import services
 from notifications.consumers import NotificationConsumer
 from notifications.models import Notification
-from portal.middleware import MFA_OK
-from portal.viewers import ACTING_AS_SESSION_KEY
+from portal.viewers import ACTING_AS_SESSION_KEY, MFA_OK
 
 pytestmark = [
     pytest.mark.asyncio,

@@ -37,7 +37,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from access.scoping import system_scope
-from portal.middleware import MFA_OK
+from portal.viewers import MFA_OK
 from tests.perf.conftest import count, grant_queries, grow
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +155,7 @@ def _connect_queries(world: Any, who: Any, path: str, monkeypatch: Any) -> int:
     """Queries of one websocket connect through the whole ASGI stack (session, user,
     viewer, policy). Run from this thread with async_to_sync, the consumer's database
     calls come back to this thread and its test transaction, where they are counted."""
-    from portal.asgi import application
+    from web.asgi import application
 
     monkeypatch.setattr("channels.db.close_old_connections", lambda: None)  # keep the test transaction
     client = world.client_for(who)

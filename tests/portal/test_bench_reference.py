@@ -1,4 +1,4 @@
-"""The benchmark's plain reference page (portal/benchref.py): 404 unless `make bench`
+"""The benchmark's plain reference page (web/benchref.py): 404 unless `make bench`
 turned it on; then only for staff, and only their own agency's collaborations."""
 
 from __future__ import annotations

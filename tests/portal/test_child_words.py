@@ -1,7 +1,7 @@
 """Pages for the child are written to the child (DESIGN rule 19, issue 17 item 1).
 
 A child signs in with the family login; her viewer is a family viewer with the role
-"child" and every template gets `is_child` (portal/context_processors.py). Each page she
+"child" and every template gets `is_child` (web/context_processors.py). Each page she
 can open is rendered as her, in Swedish and in English, and must not speak about her as
 someone else's: no "ditt barn" / "your child", no "hen" / "they", no "barnet" / "the
 child", no "Möte om Alva" / "Gäller Alva". The pages she reads most (home, plan,

@@ -46,9 +46,9 @@ def test_a_server_error_page_is_plain_and_safe(client, settings) -> None:
     def boom(request):  # type: ignore[no-untyped-def]
         raise RuntimeError("secret internals")
 
-    import portal.urls
+    import web.urls
 
-    settings.ROOT_URLCONF = type("Urls", (), {"urlpatterns": [path("boom/", boom), *portal.urls.urlpatterns]})
+    settings.ROOT_URLCONF = type("Urls", (), {"urlpatterns": [path("boom/", boom), *web.urls.urlpatterns]})
     client.raise_request_exception = False
     response = client.get("/boom/")
     assert response.status_code == 500
@@ -62,7 +62,7 @@ def test_a_lost_database_connection_is_a_503_that_asks_to_wait(client, settings)
     from django.db import OperationalError
     from django.urls import path
 
-    import portal.urls
+    import web.urls
 
     def lost(request):  # type: ignore[no-untyped-def]
         raise OperationalError("server closed the connection unexpectedly")
@@ -74,8 +74,8 @@ def test_a_lost_database_connection_is_a_503_that_asks_to_wait(client, settings)
         "Urls",
         (),
         {
-            "urlpatterns": [path("lost/", lost), path("broken/", broken), *portal.urls.urlpatterns],
-            "handler500": portal.urls.handler500,
+            "urlpatterns": [path("lost/", lost), path("broken/", broken), *web.urls.urlpatterns],
+            "handler500": web.urls.handler500,
         },
     )
     client.raise_request_exception = False

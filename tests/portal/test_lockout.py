@@ -1,5 +1,5 @@
 """No lockout by strangers: failed sign-ins are slowed per address, and per account only
-from the address they came from (portal.auth_adapter, ACCOUNT_RATE_LIMITS). Before, five
+from the address they came from (web.auth_adapter, ACCOUNT_RATE_LIMITS). Before, five
 wrong passwords from anywhere locked any account for five minutes, for its owner too."""
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access.scoping import system_scope
-from portal import middleware, viewers
+from portal import viewers
+from web import middleware
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 GRANT_TABLE = '"consent_consentgrant"'
@@ -77,7 +78,7 @@ class Command(BaseCommand):
             # name, path, persona, target ratio (issue 8: collaboration page and family home
             # ≥ 0.15 of the reference; caseload, lists and log review ≥ 0.10)
             ("reference", reverse("portal:reference"), None, None),
-            # The plain signed-in page every page is compared with (portal/benchref.py).
+            # The plain signed-in page every page is compared with (web/benchref.py).
             ("plain", reverse("portal:plain_reference"), "coordinator", None),
             ("caseload", reverse("cases:caseload"), "coordinator", 0.10),
             ("case_coordinator", reverse("cases:detail", args=[case.uuid]), "coordinator", 0.15),

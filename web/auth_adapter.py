@@ -64,7 +64,7 @@ class PortalAccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request: HttpRequest) -> str:
         # The address the access log keeps: X-Forwarded-For only from a trusted proxy, so
         # a client cannot pick a fresh rate-limit bucket per request by sending the header.
-        from portal.middleware import client_ip
+        from web.middleware import client_ip
 
         return client_ip(request) or super().get_client_ip(request)
 
@@ -93,7 +93,7 @@ class PortalAccountAdapter(DefaultAccountAdapter):
 
     def login(self, request: HttpRequest, user: object) -> None:
         from agencies.idp import signin
-        from portal.middleware import LOGIN_AT, MFA_OK, SEEN_AT
+        from portal.viewers import LOGIN_AT, MFA_OK, SEEN_AT
 
         super().login(request, user)
         for key in (LOGIN_AT, SEEN_AT, MFA_OK):
@@ -140,7 +140,7 @@ class PortalMFAAdapter(DefaultMFAAdapter):
 
 def _social_adapter_class() -> type:
     from agencies.idp.adapter import AgencySocialAccountAdapter
-    from portal.eid.adapter import EidSocialAccountAdapter
+    from web.eid_adapter import EidSocialAccountAdapter
 
     class PortalSocialAccountAdapter(AgencySocialAccountAdapter, EidSocialAccountAdapter):
         """Staff through their agency's IdP (agencies/idp) and families through eID

@@ -1,5 +1,6 @@
-"""eID pages: the return from a step-up authentication, and the page for a person whom
-eID identified but whom no collaboration names yet."""
+"""A family member's consent decision confirmed by eID: the redirect to the provider and
+the page it returns to (`eid:confirm_return`, routed in web.eid_urls). The eID plumbing
+(configuration, OpenID Connect, the evidence model) is in portal.eid."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from consent import eid_stepup as stepup
 from consent import selectors
 from consent.models import Consent
-from portal.eid import stepup
 from portal.eid.conf import config
 
 log = logging.getLogger(__name__)
@@ -69,10 +70,3 @@ def confirm_return(request: HttpRequest) -> HttpResponse:
         return redirect("consent:family_detail", consent.uuid)
     messages.success(request, stepup.done_message(evidence.action))
     return redirect("consent:family_detail", evidence.consent.uuid)
-
-
-def nothing(request: HttpRequest) -> HttpResponse:
-    """Signed in with eID, but no collaboration names this person (yet)."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    return render(request, "eid/nothing.html")

@@ -1,6 +1,6 @@
 """Retention (gallring): remove what is due, per principal, and record that it was done.
 
-Scheduled daily (`portal.tasks.apply_retention`). Two kinds of data:
+Scheduled daily (`web.tasks.apply_retention`). Two kinds of data:
 
 * closed collaborations whose `closed_at` is older than the owning principal's
   `closed_case_retention_days`: the case and everything in it, and the child and

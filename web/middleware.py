@@ -18,13 +18,9 @@ from django.utils.translation import gettext as _
 from access import policy
 from access.scoping import ANONYMOUS_VIEWER
 from portal import viewers
+from portal.viewers import FAMILY_ROLE, LOGIN_AT, MFA_OK, SEEN_AT
 
 GetResponse = Callable[[HttpRequest], HttpResponse]
-
-LOGIN_AT = "portal_login_at"
-SEEN_AT = "portal_seen_at"
-MFA_OK = "portal_mfa_ok"
-FAMILY_ROLE = "portal_family_role"
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -11,7 +11,7 @@ adds a page to the menu without touching this file.
 
 Everything here is read before the template renders (no lazy values): a template starts
 no query (tests/template_queries.py). A view that renders a fragment without the page
-frame (an htmx part) marks the request with `partial(request)` so the frame's bell is not
+frame (an htmx part) marks the request with `portal.fragments.partial(request)` so the frame's bell is not
 read for it.
 """
 
@@ -25,6 +25,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from access.scoping import ANONYMOUS_VIEWER
+from portal.fragments import PARTIAL
+from portal.viewers import MFA_OK
 
 NAV_APPS = ["cases", "meetings", "consent", "accesslog", "agencies", "insights", "directory"]
 
@@ -41,15 +43,6 @@ def _nav(viewer: Any) -> list[tuple[str, Any]]:
             continue
         items.extend(module.items(viewer))
     return items
-
-
-PARTIAL = "portal_partial"
-
-
-def partial(request: HttpRequest) -> HttpRequest:
-    """Mark a request whose response is a fragment without the page frame (no bell)."""
-    setattr(request, PARTIAL, True)
-    return request
 
 
 # Pages drawn outside the portal's frame (base.html), which has the bell: the admin, the
@@ -73,7 +66,7 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     memberships = getattr(request, "memberships", [])
     active = next((m for m in memberships if m.pk == viewer.membership_id), None)
     # Staff who have not set up their second factor see no menu: they can reach nothing yet.
-    mfa_pending = viewer.is_staff and not request.session.get("portal_mfa_ok")
+    mfa_pending = viewer.is_staff and not request.session.get(MFA_OK)
     return {
         "viewer": viewer,
         "is_child": viewer.is_family and viewer.role == "child",

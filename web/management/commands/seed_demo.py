@@ -6,7 +6,7 @@ from django.core.mail.backends.filebased import EmailBackend as FileEmailBackend
 from django.core.management.base import BaseCommand
 from django.test import override_settings
 
-from portal import demo
+from web import demo
 
 CONSOLE = "django.core.mail.backends.console.EmailBackend"
 

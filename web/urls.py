@@ -4,7 +4,8 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from portal import api_urls, benchref, views
+from portal import views
+from web import api_urls, benchref
 
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "Samverkansportalen – administration"
@@ -29,7 +30,7 @@ urlpatterns = [
     path("konto/email/", views.email_addresses_closed, name="account_email"),
     path("", include("agencies.idp.urls")),
     path("konto/", include("allauth.urls")),
-    path("eid/", include("portal.eid.urls")),
+    path("eid/", include("web.eid_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from portal import views
+from web import views
 from web import api_urls, benchref
 
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]

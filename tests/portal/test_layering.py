@@ -158,12 +158,12 @@ def test_import_graph_between_apps():
     assert graph["access"] == Counter()
     # The top layer: only the benchmark's data set (a leaf) may import it.
     assert [app for app in APPS if graph[app]["web"] and app != "benchdata"] == []
-    # The bottom layer imports the access core only; consent: the health check's
-    # `consent.hooks` in portal/views.py, until the portal's pages move to web.
-    assert set(graph["portal"]) <= {"access", "consent"}, graph["portal"]
-    # Two-way pairs can only go (6 when portal's top half moved to web, 13 when the access
-    # core moved out of consent, 14 before). consent <-> portal is portal/views.py's.
-    assert len(cycles) <= 6, cycles
+    # The bottom layer imports the access core only.
+    assert set(graph["portal"]) <= {"access"}, graph["portal"]
+    # Two-way pairs can only go: 2 (cases <-> consent, cases <-> meetings) once the domain
+    # announces events and the portal's pages are in web; 6 when portal's top half moved,
+    # 13 when the access core moved out of consent, 14 before.
+    assert len(cycles) <= 2, cycles
 
 
 def test_scope_escapes_in_pages_selectors_apis_and_consumers_are_exactly_the_listed_ones():

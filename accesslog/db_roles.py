@@ -1,7 +1,7 @@
 """PostgreSQL roles: an owner that runs the migrations, an application role that owns nothing.
 
 * The **owner** role owns every table, sequence and function; `manage.py migrate` connects
-  as it when `DATABASE_OWNER_URL` is set (`portal/management/commands/migrate.py`).
+  as it when `DATABASE_OWNER_URL` is set (`web/management/commands/migrate.py`).
 * The **application** role (`DATABASE_URL`: the portal, workers, beat) owns nothing, so it
   cannot ALTER a table or DISABLE a trigger. It reads and writes the domain tables, but may
   only SELECT and INSERT the access log and the audit trail (no UPDATE, DELETE, TRUNCATE),

@@ -1,5 +1,5 @@
 """Demo families and collaborations, made through the case services as the staff who would
-do it (called by portal.demo.seed inside system scope; safe to run again).
+do it (called by web.demo.seed inside system scope; safe to run again).
 
 Personal identity numbers are made up but pass the check digit, so the demo can search
 for them. Databases seeded before the check-digit rule used other last digits; those

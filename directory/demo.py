@@ -1,6 +1,6 @@
 """Demo entries of the support directory for Eskilstuna, Katrineholm and Region Sörmland.
 
-Called by portal.demo.seed inside the system scope; idempotent (an entry is found again
+Called by web.demo.seed inside the system scope; idempotent (an entry is found again
 by agency and name). Entries are written directly rather than through
 `directory.services.entry_create`, which needs an admin of each keeping agency, and most
 demo agencies have none. Contact details are made up for the demo.

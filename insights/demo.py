@@ -1,4 +1,4 @@
-"""Demo data of the improvement work (called by portal.demo.seed inside system scope).
+"""Demo data of the improvement work (called by web.demo.seed inside system scope).
 
 Adds, idempotently:
 * the municipal management user `ledning@demo.samverkan.se` (Helena Lund) of

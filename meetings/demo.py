@@ -1,4 +1,4 @@
-"""Demo meetings (called by portal.demo.seed inside system scope), made through the
+"""Demo meetings (called by web.demo.seed inside system scope), made through the
 services: a meeting for Elsa next week with the school and BUP invited and the school's
 preparation submitted, and a meeting held two weeks ago with minutes, a decision that
 became a plan action, and the minutes shared with the family."""

@@ -1,4 +1,4 @@
-"""Demo data of this app (called by portal.demo.seed inside system scope)."""
+"""Demo data of this app (called by web.demo.seed inside system scope)."""
 
 from __future__ import annotations
 

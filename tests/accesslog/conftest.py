@@ -93,6 +93,10 @@ def db_roles(db: None) -> dict[str, str | None]:
     from accesslog import db_roles as roles
 
     with connection.cursor() as cursor:
+        # Deferred foreign-key checks queued earlier in this transaction (a fixture that
+        # wrote reference rows, e.g. after a transactional test flushed them) would make
+        # ALTER TABLE ... OWNER refuse ("pending trigger events"): run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         roles.create_roles(cursor, owner=TEST_OWNER, app=TEST_APP)
         roles.take_ownership(cursor, owner=TEST_OWNER)
         cursor.execute(f'SET LOCAL ROLE "{TEST_OWNER}"')

@@ -57,7 +57,6 @@ NO_VIEWER: dict[tuple[str, str], str] = {
     ("cases/selectors.py", "plan_overview"): NOT_YET,
     ("cases/selectors.py", "shared_items"): NOT_YET,
     ("cases/selectors.py", "team"): NOT_YET,
-    ("consent/selectors.py", "maturity_history"): NOT_YET,
 }
 
 

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from access import policy
+from access.scoping import Viewer
 from cases import selectors, services
 from cases.models import Case, LifeArea, MappingEntry, PlanAction, PlanGoal
 from portal import limits
@@ -256,8 +257,8 @@ def _goal_id(case: Case, uuid: Any) -> int | None:
     return goal_id
 
 
-def _plan_payload(case: Case) -> dict[str, Any]:
-    overview = selectors.plan_overview(case)
+def _plan_payload(case: Case, *, viewer: Viewer) -> dict[str, Any]:
+    overview = selectors.plan_overview(case, viewer=viewer)
     plan = overview.plan
     return {
         "case": str(case.uuid),
@@ -298,7 +299,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["get"], pagination_class=None)
     def mapping(self, request: Request, uuid: Any = None) -> Response:
         case = self.get_object()
-        entries = selectors.mapping_entries(case)
+        entries = selectors.mapping_entries(case, viewer=viewer_of(request))
         return Response(MappingEntrySerializer(entries, many=True).data)
 
     @extend_schema(methods=["GET"], responses=PlanSerializer)
@@ -325,7 +326,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 overall_principal_id=principal_id,
                 **values,
             )
-        return Response(_plan_payload(case))
+        return Response(_plan_payload(case, viewer=viewer_of(request)))
 
 
 @extend_schema_view(

@@ -15,6 +15,7 @@ from django.db.models import Count, IntegerField, JSONField, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 
+from access.policy import visible_to
 from access.scoping import Viewer, system_scope
 from cases.models import (
     Case,
@@ -66,7 +67,7 @@ class ConsentSummary:
 
 
 def consent_summaries(
-    cases: Iterable[Case], *, assessments: dict[int, str | None] | None = None
+    cases: Iterable[Case], *, viewer: Viewer, assessments: dict[int, str | None] | None = None
 ) -> dict[int, ConsentSummary]:
     """For each case: consents in force now, and consents waiting for an answer (the
     version in force has not ended, no party has said no, and someone whose answer is
@@ -82,33 +83,36 @@ def consent_summaries(
         return result
     case_ids = [case.pk for case in cases]
     child_ids = {case.child_id for case in cases}
-    newest: dict[Any, dict[str, Any]] = {}
-    for row in Consent.objects.filter(case_id__in=case_ids).values(
-        "pk", "case_id", "series", "version", "valid_from", "valid_until"
+    newest: dict[Any, Any] = {}
+    for consent in (
+        visible_to(Consent, viewer)
+        .filter(case_id__in=case_ids)
+        .values("pk", "case_id", "series", "version", "valid_from", "valid_until")
     ):
-        if row["series"] not in newest or newest[row["series"]]["version"] < row["version"]:
-            newest[row["series"]] = row
+        if consent["series"] not in newest or newest[consent["series"]]["version"] < consent["version"]:
+            newest[consent["series"]] = consent
     if not newest:
         return result
     decisions: dict[int, dict[str, str]] = defaultdict(dict)
-    for row in (
-        ConsentDecision.objects.filter(consent_id__in=[r["pk"] for r in newest.values()])
+    for answer in (
+        visible_to(ConsentDecision, viewer)
+        .filter(consent_id__in=[r["pk"] for r in newest.values()])
         .order_by("decided_at", "id")
         .values("consent_id", "guardian_id", "is_child", "decision")
     ):
-        key = rules.CHILD_PARTY if row["is_child"] else f"g:{row['guardian_id']}"
-        decisions[row["consent_id"]][key] = row["decision"]
+        key = rules.CHILD_PARTY if answer["is_child"] else f"g:{answer['guardian_id']}"
+        decisions[answer["consent_id"]][key] = answer["decision"]
     custodial: dict[int, set[int]] = defaultdict(set)
-    for child_id, guardian_id in Guardianship.objects.filter(child_id__in=child_ids, has_custody=True).values_list(
-        "child_id", "guardian_id"
-    ):
+    guardianships = visible_to(Guardianship, viewer).filter(child_id__in=child_ids, has_custody=True)
+    for child_id, guardian_id in guardianships.values_list("child_id", "guardian_id"):
         custodial[child_id].add(guardian_id)
     assessment: dict[int, str | None] = {}
     if assessments is not None and child_ids <= assessments.keys():
         assessment = assessments
     else:
         for child_id, level in (
-            MaturityAssessment.objects.filter(child_id__in=child_ids)
+            visible_to(MaturityAssessment, viewer)
+            .filter(child_id__in=child_ids)
             .order_by("recorded_at", "id")
             .values_list("child_id", "level")
         ):
@@ -224,6 +228,7 @@ def caseload(*, viewer: Viewer, sort: str = "kontakt", descending: bool | None =
     cases = list(_caseload_queryset(viewer).order_by("opened_at", "id"))
     summaries = consent_summaries(
         cases,
+        viewer=viewer,
         assessments={case.child_id: case.maturity_level for case in cases},  # type: ignore[attr-defined]
     )
     now = timezone.now()
@@ -281,8 +286,8 @@ def caseload_summary(*, viewer: Viewer) -> CaseloadSummary:
 # --------------------------------------------------------------------------------------
 
 
-def case_get_queryset() -> QuerySet[Case]:
-    return Case.objects.select_related(
+def case_get_queryset(*, viewer: Viewer) -> QuerySet[Case]:
+    return visible_to(Case, viewer).select_related(
         "child", "owner_agency__principal", "coordinator", "coordinator_agency", "opened_by"
     )
 
@@ -308,7 +313,7 @@ def case_hub_queryset(*, viewer: Viewer) -> QuerySet[Case]:
         )
         .values("counts")
     )
-    return case_get_queryset().annotate(
+    return case_get_queryset(viewer=viewer).annotate(
         plan_counts_json=Subquery(counts, output_field=JSONField()),
         maturity_level=Subquery(_newest_maturity_level()),
     )
@@ -323,53 +328,54 @@ def hub_plan_counts(case: Case) -> dict[str, int]:
     return {key: int(counts.get(key) or 0) for key in PLAN_COUNT_KEYS}
 
 
-def appointments(case: Case) -> list[CoordinatorAppointment]:
+def appointments(case: Case, *, viewer: Viewer) -> list[CoordinatorAppointment]:
     """The whole appointment history, oldest first."""
     return list(
-        CoordinatorAppointment.objects.filter(case=case).select_related(
-            "coordinator", "coordinator_agency", "wished_person", "appointed_by", "handed_over_by"
-        )
+        visible_to(CoordinatorAppointment, viewer)
+        .filter(case=case)
+        .select_related("coordinator", "coordinator_agency", "wished_person", "appointed_by", "handed_over_by")
     )
 
 
-def current_appointment(case: Case) -> CoordinatorAppointment | None:
+def current_appointment(case: Case, *, viewer: Viewer) -> CoordinatorAppointment | None:
     """The appointment in force (the newest not ended), for the collaboration page: its own
     columns only (the page names the coordinator from the case)."""
-    return (
-        CoordinatorAppointment.objects.filter(case=case, ended_at__isnull=True).order_by("-appointed_at", "-id").first()
-    )
+    appointments = visible_to(CoordinatorAppointment, viewer).filter(case=case, ended_at__isnull=True)
+    return appointments.order_by("-appointed_at", "-id").first()
 
 
-def guardianships(case: Case) -> list[Guardianship]:
+def guardianships(case: Case, *, viewer: Viewer) -> list[Guardianship]:
     return list(
-        Guardianship.objects.filter(child_id=case.child_id)
+        visible_to(Guardianship, viewer)
+        .filter(child_id=case.child_id)
         .select_related("guardian")
         .order_by("-has_custody", "guardian__first_name", "id")
     )
 
 
-def team(case: Case, *, include_left: bool = False) -> list[TeamMember]:
-    queryset = TeamMember.objects.filter(case=case).select_related("agency__principal", "contact__user")
+def team(case: Case, *, viewer: Viewer, include_left: bool = False) -> list[TeamMember]:
+    queryset = visible_to(TeamMember, viewer).filter(case=case).select_related("agency__principal", "contact__user")
     if not include_left:
         queryset = queryset.filter(left_at__isnull=True)
     return list(queryset.order_by("added_at", "id"))
 
 
-def external_contacts(case: Case) -> list[ExternalContact]:
-    return list(ExternalContact.objects.filter(case=case, removed_at__isnull=True))
+def external_contacts(case: Case, *, viewer: Viewer) -> list[ExternalContact]:
+    return list(visible_to(ExternalContact, viewer).filter(case=case, removed_at__isnull=True))
 
 
-def family_members(case: Case) -> list[FamilyMember]:
-    return list(FamilyMember.objects.filter(case=case).select_related("author_agency"))
+def family_members(case: Case, *, viewer: Viewer) -> list[FamilyMember]:
+    return list(visible_to(FamilyMember, viewer).filter(case=case).select_related("author_agency"))
 
 
-def shared_items(case: Case) -> list[SharedItem]:
-    return list(SharedItem.objects.filter(case=case).select_related("category", "author_agency"))
+def shared_items(case: Case, *, viewer: Viewer) -> list[SharedItem]:
+    return list(visible_to(SharedItem, viewer).filter(case=case).select_related("category", "author_agency"))
 
 
-def plan_counts(case: Case) -> dict[str, int]:
+def plan_counts(case: Case, *, viewer: Viewer) -> dict[str, int]:
     today = timezone.localdate()
-    return PlanAction.objects.filter(case=case).aggregate(
+    actions = visible_to(PlanAction, viewer).filter(case=case)
+    return actions.aggregate(
         total=Count("pk"),
         done=Count("pk", filter=Q(status=PlanAction.Status.DONE)),
         open=Count("pk", filter=Q(status__in=PlanAction.OPEN_STATUSES)),
@@ -382,12 +388,14 @@ def plan_counts(case: Case) -> dict[str, int]:
 # --------------------------------------------------------------------------------------
 
 
-def mapping_entries(case: Case) -> list[MappingEntry]:
-    """The mapping rows of `case` the current viewer may see: each row is read under its
+def mapping_entries(case: Case, *, viewer: Viewer) -> list[MappingEntry]:
+    """The mapping rows of `case` the viewer may see: each row is read under its
     own category, so a row of a category the viewer's agency has no consent for is simply
     absent (no count, no placeholder)."""
     return list(
-        MappingEntry.objects.filter(case=case).select_related("author_agency", "written_by_guardian", "category")
+        visible_to(MappingEntry, viewer)
+        .filter(case=case)
+        .select_related("author_agency", "written_by_guardian", "category")
     )
 
 
@@ -413,15 +421,15 @@ class PlanOverview:
     goal_of: dict[int, PlanGoal]
 
 
-def plan_overview(case: Case) -> PlanOverview:
+def plan_overview(case: Case, *, viewer: Viewer) -> PlanOverview:
     """The plan as the viewer may see it (goals and actions each pass the policy; an
     action's goal is looked up among the visible goals, never followed)."""
-    plan = Plan.objects.filter(case=case).select_related("overall_principal").first()
-    goals = list(PlanGoal.objects.filter(case=case).select_related("written_by_guardian"))
+    plan = visible_to(Plan, viewer).filter(case=case).select_related("overall_principal").first()
+    goals = list(visible_to(PlanGoal, viewer).filter(case=case).select_related("written_by_guardian"))
     actions = list(
-        PlanAction.objects.filter(case=case).select_related(
-            "responsible_agency__principal", "responsible_external", "written_by_guardian", "author_agency"
-        )
+        visible_to(PlanAction, viewer)
+        .filter(case=case)
+        .select_related("responsible_agency__principal", "responsible_external", "written_by_guardian", "author_agency")
     )
     by_principal: dict[str, list[PlanAction]] = defaultdict(list)
     others = []
@@ -441,8 +449,8 @@ def plan_overview(case: Case) -> PlanOverview:
     )
 
 
-def plan_changes(case: Case, limit: int = 200) -> list[PlanChange]:
-    return list(PlanChange.objects.filter(case=case).select_related("author_agency")[:limit])
+def plan_changes(case: Case, *, viewer: Viewer, limit: int = 200) -> list[PlanChange]:
+    return list(visible_to(PlanChange, viewer).filter(case=case).select_related("author_agency")[:limit])
 
 
 # --------------------------------------------------------------------------------------

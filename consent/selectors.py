@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from access.policy import in_force
+from access.policy import in_force, visible_to
 from access.scoping import Viewer
 from consent import rules
 from consent.cards import (
@@ -394,9 +394,11 @@ def history_cards(viewer: Viewer, consent: Consent, *, for_family: bool) -> tupl
     return cards, all_decisions
 
 
-def maturity_history(child: Any) -> list[MaturityAssessment]:
+def maturity_history(child: Any, *, viewer: Viewer) -> list[MaturityAssessment]:
+    """The child's maturity assessments the viewer may see, newest first."""
     return list(
-        MaturityAssessment.objects.filter(child=child)
+        visible_to(MaturityAssessment, viewer)
+        .filter(child=child)
         .select_related("recorded_by", "recorded_by_agency")
         .order_by("-recorded_at", "-id")
     )

@@ -381,7 +381,7 @@ def maturity(request: HttpRequest, case_uuid: Any) -> HttpResponse:
         {
             "case": case,
             "form": form,
-            "assessments": selectors.maturity_history(case.child),
+            "assessments": selectors.maturity_history(case.child, viewer=request.viewer),  # type: ignore[attr-defined]
             "level_label": dict(_level_labels()).get(level, level),
         },
         status=status,

@@ -16,7 +16,7 @@ def _home(viewer: Viewer) -> dict[str, Any]:
     """Upcoming meetings (and, for staff, preparations due) for the home page."""
     if not (viewer.is_staff or viewer.is_family):
         return {"upcoming": [], "preparations_due": []}
-    upcoming = list(selectors.meeting_list(upcoming=True, limit=HOME_LIMIT))
+    upcoming = list(selectors.meeting_list(viewer=viewer, upcoming=True, limit=HOME_LIMIT))
     rows = []
     for m in upcoming:
         invitations = getattr(m, "active_invitations", [])  # prefetched by the selector
@@ -37,7 +37,7 @@ def home_family(viewer: Viewer) -> dict[str, Any]:
 
 def case_detail(viewer: Viewer, *, case: Any, **_: Any) -> dict[str, Any]:
     """Upcoming and past meetings of one collaboration, and whether the viewer may call one."""
-    upcoming, past = selectors.case_meetings(case)
+    upcoming, past = selectors.case_meetings(viewer=viewer, case=case)
     return {
         "case_meetings": {
             "upcoming": list(upcoming),

@@ -118,30 +118,36 @@ def meeting_for_page(viewer: Viewer, meeting_uuid: Any) -> Meeting:
         return policy.get_or_404(Meeting, viewer, uuid=meeting_uuid)
 
 
-def _invitations_prefetch() -> Prefetch:
+def _invitations_prefetch(viewer: Viewer) -> Prefetch:
+    invitations = policy.visible_to(Invitation, viewer).filter(withdrawn_at__isnull=True)
     return Prefetch(
         "invitations",
-        queryset=Invitation.objects.filter(withdrawn_at__isnull=True).select_related("agency", "guardian", "external"),
+        queryset=invitations.select_related("agency", "guardian", "external"),
         to_attr="active_invitations",
     )
 
 
-def meeting_list(*, upcoming: bool = True, limit: int = 100) -> QuerySet[Meeting]:
-    """Meetings the current viewer may see (policy-filtered), upcoming or past."""
+def meeting_list(*, viewer: Viewer, upcoming: bool = True, limit: int = 100) -> QuerySet[Meeting]:
+    """Meetings the viewer may see (policy-filtered), upcoming or past."""
     now = timezone.now()
-    queryset = Meeting.objects.select_related("case__child", "author_agency").prefetch_related(_invitations_prefetch())
+    queryset = (
+        policy.visible_to(Meeting, viewer)
+        .select_related("case__child", "author_agency")
+        .prefetch_related(_invitations_prefetch(viewer))
+    )
     if upcoming:
         return queryset.filter(ends_at__gt=now, status=Meeting.Status.PLANNED).order_by("starts_at")[:limit]
     return queryset.exclude(ends_at__gt=now, status=Meeting.Status.PLANNED).order_by("-starts_at")[:limit]
 
 
-def case_meetings(case) -> tuple[list[Meeting], list[Meeting]]:  # type: ignore[no-untyped-def]
-    """Upcoming and past meetings of one case, as the current viewer may see them."""
+def case_meetings(*, viewer: Viewer, case) -> tuple[list[Meeting], list[Meeting]]:  # type: ignore[no-untyped-def]
+    """Upcoming and past meetings of one case, as the viewer may see them."""
     now = timezone.now()
     rows = list(
-        Meeting.objects.filter(case=case)
+        policy.visible_to(Meeting, viewer)
+        .filter(case=case)
         .select_related("author_agency")
-        .prefetch_related(_invitations_prefetch())
+        .prefetch_related(_invitations_prefetch(viewer))
         .order_by("starts_at")
     )
     upcoming = [m for m in rows if m.status == Meeting.Status.PLANNED and m.ends_at > now]

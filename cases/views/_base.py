@@ -43,7 +43,7 @@ def case_or_404(
         raise Http404
     try:
         if queryset is None:
-            queryset = selectors.case_get_queryset()
+            queryset = selectors.case_get_queryset(viewer=viewer)
         return queryset.get(uuid=case_uuid)
     except Case.DoesNotExist:
         policy.note_denied(viewer, Case, {"uuid": case_uuid})

@@ -111,19 +111,19 @@ def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
     the panels other apps fill. A fixed number of queries."""
     viewer = viewer_of(request)
     case = case_or_404(request, case_uuid, queryset=selectors.case_hub_queryset(viewer=viewer))
-    guardianships = selectors.guardianships(case)
-    current = selectors.current_appointment(case)
+    guardianships = selectors.guardianships(case, viewer=viewer)
+    current = selectors.current_appointment(case, viewer=viewer)
     context = {
         "case": case,
         "is_coordinator": may_coordinate(viewer, case),
         "may_appoint": services.may_appoint(viewer, case),
         "family": [(g, policy.can_see_contact_details(viewer, g.guardian)) for g in guardianships],
-        "family_members": selectors.family_members(case),
-        "team": selectors.team(case),
-        "externals": selectors.external_contacts(case),
+        "family_members": selectors.family_members(case, viewer=viewer),
+        "team": selectors.team(case, viewer=viewer),
+        "externals": selectors.external_contacts(case, viewer=viewer),
         "appointment": current,
         "handover_pending": current is not None and current.handed_over_at is None,
-        "shared_items": selectors.shared_items(case),
+        "shared_items": selectors.shared_items(case, viewer=viewer),
         "plan_counts": selectors.hub_plan_counts(case),
         "level_form": LevelForm(initial={"level": case.level}),
         "contact_form": ContactForm(),

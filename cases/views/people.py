@@ -28,7 +28,7 @@ from cases.views._base import case_or_404, done, may_coordinate, post_only, view
 
 def _family_page(request: HttpRequest, case, guardian_form=None, member_form=None, status=200) -> HttpResponse:  # type: ignore[no-untyped-def]
     viewer = viewer_of(request)
-    guardianships = selectors.guardianships(case)
+    guardianships = selectors.guardianships(case, viewer=viewer)
     if member_form is None:
         member_form = FamilyMemberForm()
     member_form.set_family(guardianships)
@@ -52,7 +52,7 @@ def _family_page(request: HttpRequest, case, guardian_form=None, member_form=Non
                 )
                 for g in guardianships
             ],
-            "family_members": selectors.family_members(case),
+            "family_members": selectors.family_members(case, viewer=viewer),
             "guardian_form": guardian_form or GuardianForm(),
             "member_form": member_form,
         },
@@ -84,7 +84,7 @@ def family_member_add(request: HttpRequest, case_uuid: str) -> HttpResponse:
     if (response := post_only(request)) is not None:
         return response
     form = FamilyMemberForm(request.POST)
-    form.set_family(selectors.guardianships(case))
+    form.set_family(selectors.guardianships(case, viewer=viewer))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -144,7 +144,7 @@ def appoint(request: HttpRequest, case_uuid: str) -> HttpResponse:
     the family can read. A change keeps the whole history."""
     viewer = viewer_of(request)
     case = case_or_404(request, case_uuid)
-    appointments = selectors.appointments(case)
+    appointments = selectors.appointments(case, viewer=viewer)
     may = services.may_appoint(viewer, case)
     current = next((a for a in reversed(appointments) if a.ended_at is None), None)
     form = None
@@ -200,7 +200,7 @@ def handover(request: HttpRequest, case_uuid: str) -> HttpResponse:
             else:
                 return done(request, _("Överlämningen är registrerad."), "cases:detail", case.uuid)
         status = 400
-    appointments = selectors.appointments(case)
+    appointments = selectors.appointments(case, viewer=viewer)
     current = next((a for a in appointments if a.pk == current.pk), current)
     return render(request, "cases/handover.html", {"case": case, "form": form, "appointment": current}, status=status)
 
@@ -214,7 +214,7 @@ def _team_page(request: HttpRequest, case, add_form=None, external_form=None, st
     from agencies.models import Agency
 
     viewer = viewer_of(request)
-    members = selectors.team(case)
+    members = selectors.team(case, viewer=viewer)
     staff = selectors.agency_staff(m.agency_id for m in members)
     in_team = {m.agency_id for m in members}
     agencies = [a for a in Agency.objects.filter(is_active=True).order_by("name") if a.pk not in in_team]
@@ -228,7 +228,7 @@ def _team_page(request: HttpRequest, case, add_form=None, external_form=None, st
             "members": [
                 (m, staff.get(m.agency_id, []), is_coordinator or m.agency_id == viewer.agency_id) for m in members
             ],
-            "externals": selectors.external_contacts(case),
+            "externals": selectors.external_contacts(case, viewer=viewer),
             "add_form": add_form or TeamAddForm(agencies=agencies),
             "external_form": external_form or ExternalContactForm(),
         },

@@ -34,7 +34,7 @@ def mapping(request: HttpRequest, case_uuid: str) -> HttpResponse:
     """Current and desired state per life area, in the family's words (seed 004)."""
     viewer = viewer_of(request)
     case = case_or_404(request, case_uuid)
-    guardianships = selectors.guardianships(case)
+    guardianships = selectors.guardianships(case, viewer=viewer)
     categories = selectors.active_categories()
     form = MappingEntryForm(request.POST or None)
     form.set_family(guardianships)
@@ -59,7 +59,7 @@ def mapping(request: HttpRequest, case_uuid: str) -> HttpResponse:
             else:
                 return done(request, _("Området är tillagt i kartläggningen."), "cases:mapping", case.uuid)
         status = 400
-    entries = selectors.mapping_entries(case)
+    entries = selectors.mapping_entries(case, viewer=viewer)
     by_area: dict[str, list[MappingEntry]] = {}
     for entry in entries:
         by_area.setdefault(entry.area, []).append(entry)
@@ -136,7 +136,7 @@ def _plan_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str, A
     from agencies.models import Principal
 
     viewer = viewer_of(request)
-    overview = selectors.plan_overview(case)
+    overview = selectors.plan_overview(case, viewer=viewer)
     is_coordinator = may_coordinate(viewer, case)
     context: dict[str, Any] = {
         "case": case,
@@ -155,9 +155,9 @@ def _plan_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str, A
         **panels("plan", viewer, case=case),
     }
     if is_coordinator and case.is_open:
-        guardianships = selectors.guardianships(case)
-        members = selectors.team(case)
-        externals = selectors.external_contacts(case)
+        guardianships = selectors.guardianships(case, viewer=viewer)
+        members = selectors.team(case, viewer=viewer)
+        externals = selectors.external_contacts(case, viewer=viewer)
         plan = overview.plan
         plan_form = forms.get("plan_form") or PlanForm(
             principals=list(Principal.objects.order_by("name")),
@@ -236,7 +236,7 @@ def goal_add(request: HttpRequest, case_uuid: str) -> HttpResponse:
     if (response := post_only(request)) is not None:
         return response
     form = GoalForm(request.POST)
-    form.set_family(selectors.guardianships(case))
+    form.set_family(selectors.guardianships(case, viewer=viewer))
     source = None
     if request.POST.get("from_mapping"):
         try:
@@ -282,16 +282,17 @@ def goal_edit(request: HttpRequest, case_uuid: str, goal_uuid: str) -> HttpRespo
 
 
 def _action_form(request: HttpRequest, case: Case, data: Any = None, initial: Any = None) -> ActionForm:
-    members = selectors.team(case)
+    viewer = viewer_of(request)
+    members = selectors.team(case, viewer=viewer)
     overview_goals = list(PlanGoal.objects.filter(case=case))
     form = ActionForm(
         data,
         initial=initial,
         agencies=[m.agency for m in members],
-        externals=selectors.external_contacts(case),
+        externals=selectors.external_contacts(case, viewer=viewer),
         goals=overview_goals,
     )
-    form.set_family(selectors.guardianships(case))
+    form.set_family(selectors.guardianships(case, viewer=viewer))
     return form
 
 
@@ -380,7 +381,8 @@ def action_status(request: HttpRequest, case_uuid: str, action_uuid: str) -> Htt
 def plan_history(request: HttpRequest, case_uuid: str) -> HttpResponse:
     """Every change of the plan: who, when, what (immutable)."""
     case = case_or_404(request, case_uuid)
-    return render(request, "cases/plan_history.html", {"case": case, "changes": selectors.plan_changes(case)})
+    changes = selectors.plan_changes(case, viewer=viewer_of(request))
+    return render(request, "cases/plan_history.html", {"case": case, "changes": changes})
 
 
 # --------------------------------------------------------------------------------------
@@ -394,8 +396,8 @@ def family_plan(request: HttpRequest, case_uuid: str) -> HttpResponse:
     sees (each row still passes the policy for the one looking)."""
     viewer = viewer_of(request)
     case = case_or_404(request, case_uuid, staff_only=False)
-    overview = selectors.plan_overview(case)
-    appointments = selectors.appointments(case)
+    overview = selectors.plan_overview(case, viewer=viewer)
+    appointments = selectors.appointments(case, viewer=viewer)
     current = next((a for a in reversed(appointments) if a.ended_at is None), None)
     return render(
         request,
@@ -403,7 +405,7 @@ def family_plan(request: HttpRequest, case_uuid: str) -> HttpResponse:
         {
             "case": case,
             "overview": overview,
-            "mapping": selectors.mapping_entries(case),
+            "mapping": selectors.mapping_entries(case, viewer=viewer),
             "appointment": current,
             "actions": [
                 (action, overview.goal_of.get(action.goal_id) if action.goal_id else None)

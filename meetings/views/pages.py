@@ -42,8 +42,8 @@ from meetings.views.common import (
 @signed_in
 def meeting_list(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    upcoming = list(selectors.meeting_list(upcoming=True))
-    past = list(selectors.meeting_list(upcoming=False, limit=20))
+    upcoming = list(selectors.meeting_list(viewer=viewer, upcoming=True))
+    past = list(selectors.meeting_list(viewer=viewer, upcoming=False, limit=20))
     context: dict[str, Any] = {"upcoming": upcoming, "past": past}
     if viewer.is_staff:
         context["preparations_due"] = selectors.preparations_due(viewer)

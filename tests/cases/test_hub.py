@@ -159,7 +159,7 @@ def test_the_case_read_for_its_page_counts_only_what_the_viewer_may_see(world, w
     viewer = world.viewer(getattr(world, who))
     with scope(viewer):
         case = selectors.case_hub_queryset(viewer=viewer).get(pk=world.case.pk)
-        expected = selectors.plan_counts(case)
+        expected = selectors.plan_counts(case, viewer=viewer)
         levels = list(
             MaturityAssessment.objects.filter(child_id=case.child_id)
             .order_by("recorded_at", "id")

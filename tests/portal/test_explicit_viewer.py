@@ -29,31 +29,25 @@ NO_VIEWER: dict[tuple[str, str], str] = {
     ("directory/selectors.py", "need_kinds"): "kinds of need: public, no child data",
     ("directory/selectors.py", "entry_search"): "published support entries: public, no child data",
     ("directory/selectors.py", "entry_get"): "one published support entry: public, no child data",
-    # Not yet explicit: read in the current scope (the guard), called with the page's viewer in
-    # scope. Issue 15 item 2 is not finished while these remain.
-    ("cases/selectors.py", "active_categories"): NOT_YET,
-    ("cases/selectors.py", "agency_staff"): NOT_YET,
-    ("cases/selectors.py", "appointments"): NOT_YET,
-    ("cases/selectors.py", "case_get_queryset"): NOT_YET,
-    ("cases/selectors.py", "consent_summaries"): NOT_YET,
-    ("cases/selectors.py", "coordinator_candidates"): NOT_YET,
-    ("cases/selectors.py", "current_appointment"): NOT_YET,
-    ("cases/selectors.py", "external_contacts"): NOT_YET,
-    ("cases/selectors.py", "family_members"): NOT_YET,
-    ("cases/selectors.py", "guardianships"): NOT_YET,
-    ("cases/selectors.py", "hub_plan_counts"): NOT_YET,
-    ("cases/selectors.py", "mapping_category_defaults"): NOT_YET,
-    ("cases/selectors.py", "mapping_entries"): NOT_YET,
-    ("cases/selectors.py", "plan_changes"): NOT_YET,
-    ("cases/selectors.py", "plan_counts"): NOT_YET,
-    ("cases/selectors.py", "plan_overview"): NOT_YET,
-    ("cases/selectors.py", "shared_items"): NOT_YET,
-    ("cases/selectors.py", "team"): NOT_YET,
-    ("consent/selectors.py", "maturity_history"): NOT_YET,
-    ("meetings/selectors.py", "case_meetings"): NOT_YET,
-    ("meetings/selectors.py", "child_invited_by_default"): NOT_YET,
-    ("meetings/selectors.py", "consented_agency_ids"): NOT_YET,
-    ("meetings/selectors.py", "meeting_list"): NOT_YET,
+    ("cases/selectors.py", "active_categories"): "information categories: reference data, no child data",
+    ("cases/selectors.py", "mapping_category_defaults"): "life areas and their default categories: no child data",
+    ("cases/selectors.py", "hub_plan_counts"): "reads no rows: it unpacks counts the hub query already read",
+    ("cases/selectors.py", "agency_staff"): (
+        "active staff of given agencies (no child data), in system scope (listed in test_layering); the same "
+        "for every viewer"
+    ),
+    ("cases/selectors.py", "coordinator_candidates"): (
+        "memberships who may be appointed (no child data), in system scope after the caller checked the "
+        "right to appoint (listed in test_layering); the same for every viewer"
+    ),
+    ("meetings/selectors.py", "child_invited_by_default"): (
+        "a default for the call form's checkbox from the child's age bands (consent facts, read in system scope "
+        "as the consent rules need); returns no rows, the same for every viewer; the caller checked coordination"
+    ),
+    ("meetings/selectors.py", "consented_agency_ids"): (
+        "agency ids under a grant, across agencies in system scope (listed in test_layering) for services that "
+        "check invitees and notify readers and hold no viewer; the same for every viewer"
+    ),
 }
 
 

@@ -4,23 +4,10 @@ modules (a package re-exporting its public names keeps the import paths)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from tests.portal.test_layering import APPS, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-DIRS = (
-    "access",
-    "accesslog",
-    "agencies",
-    "benchdata",
-    "cases",
-    "consent",
-    "directory",
-    "insights",
-    "meetings",
-    "notifications",
-    "portal",
-    "bench",
-)
+# The apps of the layering test (web, the top app, included) and the bench tools.
+DIRS = (*APPS, "bench")
 LIMIT = 500
 
 # Modules still over the limit, each with its reason. It can only shrink: remove an entry

@@ -8,8 +8,12 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         """Subscribe to what consent announces (access.events): agencies that lose access
-        to a case lose their live connections and open invitations."""
+        to a case lose their live connections and open invitations. Give the caseload its
+        next meeting (cases.sources: cases imports nothing of meetings)."""
         from access import events
+        from cases import sources
+        from meetings import selectors
         from meetings.services import calling
 
         events.access_lost.connect(calling.on_access_lost, dispatch_uid="meetings.access_lost")
+        sources.provide_next_meeting(selectors.next_meeting_start)

@@ -118,6 +118,18 @@ def meeting_for_page(viewer: Viewer, meeting_uuid: Any) -> Meeting:
         return policy.get_or_404(Meeting, viewer, uuid=meeting_uuid)
 
 
+def next_meeting_start(viewer: Viewer, now: datetime) -> QuerySet[Any]:
+    """The start of the outer collaboration's soonest planned meeting from `now` that the
+    viewer may see, as a subquery on the case (the caseload's "next meeting": given to
+    cases.sources from meetings.apps)."""
+    return (
+        policy.visible_to(Meeting, viewer)
+        .filter(case_id=OuterRef("pk"), starts_at__gte=now, status=Meeting.Status.PLANNED)
+        .order_by("starts_at")
+        .values("starts_at")[:1]
+    )
+
+
 def _invitations_prefetch(viewer: Viewer) -> Prefetch:
     invitations = policy.visible_to(Invitation, viewer).filter(withdrawn_at__isnull=True)
     return Prefetch(

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,7 +62,6 @@ def invitable_agencies(viewer: Viewer, case) -> TeamAgencies:  # type: ignore[no
     of basic information is in force and whether its contact person can be reached."""
     from cases.models import TeamMember
     from consent.models import ConsentGrant
-    from meetings.recipients import _reachable_contacts
 
     if not policy.is_coordinator_of(viewer, case):
         return TeamAgencies(options=[], reachable=set())
@@ -71,10 +70,16 @@ def invitable_agencies(viewer: Viewer, case) -> TeamAgencies:  # type: ignore[no
         consented = ConsentGrant.objects.filter(
             in_force(now), case_id=case.pk, category__code=BASIC_CATEGORY, agency_id=OuterRef("agency_id")
         )
-        reachable = TeamMember.objects.filter(_reachable_contacts(case.pk), pk=OuterRef("pk"))
+        # The row itself is in the team (case, not left): reachable is `_reachable_contacts`
+        # on its own contact, read with it (LEFT JOINs) instead of an EXISTS of the row again.
         team = list(
             TeamMember.objects.filter(case_id=case.pk, left_at__isnull=True)
-            .annotate(consented=Exists(consented), reachable=Exists(reachable))
+            .annotate(
+                consented=Exists(consented),
+                contact_agency_id=F("contact__agency_id"),
+                contact_active=F("contact__is_active"),
+                contact_user_active=F("contact__user__is_active"),
+            )
             .select_related("agency")
             .order_by("agency__name")
         )
@@ -96,7 +101,15 @@ def invitable_agencies(viewer: Viewer, case) -> TeamAgencies:  # type: ignore[no
             )
         else:
             options.append(AgencyOption(agency.pk, agency.name, True))
-    return TeamAgencies(options=options, reachable={m.agency_id for m in team if m.reachable})  # type: ignore[attr-defined]
+    reachable = {
+        m.agency_id
+        for m in team
+        if m.contact_id is not None
+        and m.contact_agency_id == m.agency_id  # type: ignore[attr-defined]
+        and m.contact_active  # type: ignore[attr-defined]
+        and m.contact_user_active  # type: ignore[attr-defined]
+    }
+    return TeamAgencies(options=options, reachable=reachable)
 
 
 def child_invited_by_default(case) -> bool:  # type: ignore[no-untyped-def]

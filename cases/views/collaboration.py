@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from uuid import UUID
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from access import policy
 from cases import selectors, services
 from cases.forms import CaseOpenForm, ChildSearchForm, CloseForm, ContactForm, LevelForm
+from cases.models import Case
 from cases.views._base import case_or_404, done, may_coordinate, post_only, require_staff, viewer_of
 from portal.panels import panels
 
@@ -29,7 +35,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     descending = {"fallande": True, "stigande": False}.get(
         order or "", sort in selectors.CASELOAD_DESCENDING_BY_DEFAULT
     )
-    rows = selectors.caseload(viewer=viewer, sort=sort, descending=descending)
+    rows = caseload_lines(selectors.caseload(viewer=viewer, sort=sort, descending=descending))
     columns = [
         ("barn", _("Barn")),
         ("mote", _("Nästa möte")),
@@ -42,6 +48,41 @@ def caseload(request: HttpRequest) -> HttpResponse:
         "cases/caseload.html",
         {"rows": rows, "sort": sort, "descending": descending, "columns": columns},
     )
+
+
+@dataclass(frozen=True)
+class CaseloadLine:
+    """A caseload row with what its line shows worked out once for the page: the link, the
+    phase and level in words, the next meeting's time (the template only lays them out)."""
+
+    row: selectors.CaseloadRow
+    url: str
+    phase: str
+    level: str
+    next_meeting: str
+
+
+_NO_UUID = UUID(int=0)
+
+
+def caseload_lines(rows: list[selectors.CaseloadRow]) -> list[CaseloadLine]:
+    """The rows' words as `get_phase_display`, `{% url 'cases:detail' %}` and
+    `|date:"DATETIME_FORMAT"` give them: each choice translated once, one URL reversed."""
+    phases = {value: str(label) for value, label in Case._meta.get_field("phase").flatchoices}
+    levels = {value: str(label) for value, label in Case._meta.get_field("level").flatchoices}
+    url = reverse("cases:detail", args=[_NO_UUID])
+    return [
+        CaseloadLine(
+            row=row,
+            url=url.replace(str(_NO_UUID), str(row.case.uuid)),
+            phase=phases.get(row.case.phase, row.case.phase),
+            level=levels.get(row.case.level, row.case.level),
+            next_meeting=formats.date_format(timezone.localtime(row.next_meeting), "DATETIME_FORMAT")
+            if row.next_meeting
+            else "",
+        )
+        for row in rows
+    ]
 
 
 def case_open(request: HttpRequest) -> HttpResponse:

@@ -77,16 +77,16 @@ def meeting_context(viewer: Viewer, meeting: Meeting) -> dict[str, Any]:
     """Everything the meeting page shows, each part read through the policy."""
     invitations = invitations_of(meeting)
     agencies = [i for i in invitations if i.agency_id]
-    preparations = {
-        p.author_agency_id: p
-        for p in Preparation.objects.filter(meeting=meeting).select_related("author_agency", "meeting")
-    }
+    # The page names each preparation's agency from its invitation or the meeting: the
+    # preparations are read without their agency and meeting (set below, no join).
+    preparations = {p.author_agency_id: p for p in Preparation.objects.filter(meeting=meeting)}
     # Each section is read under its own category: one the viewer's agency may not read
     # is simply absent (no count, no placeholder).
     sections: dict[int, list[PreparationSection]] = {}
     for section in PreparationSection.objects.filter(preparation__meeting=meeting).select_related("category"):
         sections.setdefault(section.preparation_id, []).append(section)
     for prep in preparations.values():
+        prep.meeting = meeting  # the page's own meeting (`is_late` reads its deadline): no join
         prep.visible_sections = sections.get(prep.pk, [])  # type: ignore[attr-defined]
     voices = list(ChildVoice.objects.filter(meeting=meeting))
     mine = own_invitation(viewer, meeting, invitations)

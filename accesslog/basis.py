@@ -1,12 +1,13 @@
 """The facts an access-log entry states besides what was read: who read it (the actor,
 the acting agency, role and title), on what basis (own data; the coordinator role; the
-consent id and version; the family), and which chain the entry joins. One query per
-kind of fact, whatever the number of rows read.
+consent id and version; the family), and which chain the entry joins. One query for the
+cases and the grants, whatever the number of rows read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -35,7 +36,7 @@ def is_family_chain(chain: str) -> bool:
 
 
 # --------------------------------------------------------------------------------------
-# Facts the basis depends on (one query each, whatever the number of rows)
+# Facts the basis depends on (one query, whatever the number of rows)
 # --------------------------------------------------------------------------------------
 
 
@@ -48,35 +49,71 @@ class CaseFact:
     is_open: bool
 
 
-def case_facts(case_ids: set[int], child_ids: set[int]) -> dict[int, CaseFact]:
+Grants = dict[tuple[int, str], tuple[int, int]]
+
+
+def _cases(case_ids: set[int], child_ids: set[int]) -> models.QuerySet[Any]:
     from cases.models import Case
 
-    if not case_ids and not child_ids:
-        return {}
-    rows = Case._base_manager.filter(models.Q(pk__in=case_ids) | models.Q(child_id__in=child_ids)).values_list(
-        "pk", "child_id", "owner_agency_id", "coordinator_agency_id", "status"
-    )
-    return {
-        pk: CaseFact(pk, child_id, owner, coordinator, status == "open")
-        for pk, child_id, owner, coordinator, status in rows
-    }
+    return Case._base_manager.filter(models.Q(pk__in=case_ids) | models.Q(child_id__in=child_ids))
 
 
-def grant_basis(agency_id: int | None, case_ids: set[int]) -> dict[tuple[int, str], tuple[int, int]]:
-    """(case id, category key) -> (consent id, consent version) of an effective grant."""
+def case_facts(case_ids: set[int], child_ids: set[int]) -> dict[int, CaseFact]:
+    """The cases `case_ids` and the cases of the children `child_ids` (one query)."""
+    return facts_and_grants(case_ids, child_ids, agency_id=None)[0]
+
+
+def facts_and_grants(
+    case_ids: set[int], child_ids: set[int], *, agency_id: int | None
+) -> tuple[dict[int, CaseFact], Grants]:
+    """`case_facts`, and with `agency_id` the agency's grants in force on those cases:
+    (case id, category key) -> (consent id, consent version), the key being the category's
+    code and "id:<category id>". One query: the case rows and the grant rows in one
+    UNION ALL, the first column telling them apart and the others shared by position —
+    (case id, child, owner, coordinator, status) and (case id, category id, consent id,
+    consent version, category code)."""
     from consent.models import ConsentGrant
 
-    if agency_id is None or not case_ids:
-        return {}
-    now = timezone.now()
-    result: dict[tuple[int, str], tuple[int, int]] = {}
-    rows = ConsentGrant._base_manager.filter(in_force(now), agency_id=agency_id, case_id__in=case_ids).values_list(
-        "case_id", "category_id", "category__code", "consent_id", "consent__version"
-    )
-    for case_id, category_id, code, consent_id, version in rows:
-        result[(case_id, code)] = (consent_id, version)
-        result[(case_id, f"id:{category_id}")] = (consent_id, version)
-    return result
+    if not case_ids and not child_ids:
+        return {}, {}
+    cases = _cases(case_ids, child_ids)
+    rows = cases.annotate(
+        row_kind=models.Value(_CASE),
+        row_case=models.F("pk"),
+        row_a=models.F("child_id"),
+        row_b=models.F("owner_agency_id"),
+        row_c=models.F("coordinator_agency_id"),
+        row_text=models.F("status"),
+    ).values_list(*_COLUMNS)
+    if agency_id is not None:
+        grant_rows = (
+            ConsentGrant._base_manager.filter(
+                in_force(timezone.now()), agency_id=agency_id, case_id__in=cases.values("pk")
+            )
+            .annotate(
+                row_kind=models.Value(_GRANT),
+                row_case=models.F("case_id"),
+                row_a=models.F("category_id"),
+                row_b=models.F("consent_id"),
+                row_c=models.F("consent__version"),
+                row_text=models.F("category__code"),
+            )
+            .values_list(*_COLUMNS)
+        )
+        rows = rows.union(grant_rows, all=True)
+    facts: dict[int, CaseFact] = {}
+    grants: Grants = {}
+    for kind, case_id, a, b, c, text in rows:
+        if kind == _CASE:
+            facts[case_id] = CaseFact(case_id, a, b, c, text == "open")
+        else:
+            grants[(case_id, text)] = (b, c)
+            grants[(case_id, f"id:{a}")] = (b, c)
+    return facts, grants
+
+
+_CASE, _GRANT = 0, 1
+_COLUMNS = ("row_kind", "row_case", "row_a", "row_b", "row_c", "row_text")
 
 
 @dataclass(frozen=True)
@@ -123,7 +160,7 @@ def basis_for(
     author_agency_id: int | None,
     category: str | None,
     facts: list[CaseFact],
-    grants: dict[tuple[int, str], tuple[int, int]],
+    grants: Grants,
     object_type: str,
 ) -> tuple[str, int | None, int | None]:
     """The basis of a staff member's (or the family's) access: own, coordinator, consent."""

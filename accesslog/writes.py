@@ -28,7 +28,16 @@ from django.db import models
 
 from access.scoping import Viewer, system_scope
 from accesslog.append import append
-from accesslog.basis import FAMILY_CHAIN, Actor, CaseFact, actor_for, basis_for, case_facts, family_chain, grant_basis
+from accesslog.basis import (
+    FAMILY_CHAIN,
+    Actor,
+    CaseFact,
+    actor_for,
+    basis_for,
+    case_facts,
+    facts_and_grants,
+    family_chain,
+)
 from accesslog.client import client_address
 from accesslog.models import AccessLogEntry
 
@@ -86,8 +95,9 @@ def _linked_children(reads: list[NotedRead]) -> dict[tuple[str, str], list[int]]
 def write_reads(context: ReadContext, reads: list[NotedRead]) -> None:
     """Append one entry per child-data row read (one per child and kind for lists).
 
-    A fixed number of queries per call: the actor, the cases, the grants, one per linked
-    kind present (guardians, consent rows), and the append itself.
+    A fixed number of queries per call: the cases with the grants, one per linked kind
+    present (guardians, consent rows), and the append itself (the actor comes with the
+    viewer's membership).
     """
     viewer = context.viewer
     reads = [r for r in reads if _is_child_data(r.object_type)]
@@ -97,11 +107,13 @@ def write_reads(context: ReadContext, reads: list[NotedRead]) -> None:
     case_ids = {r.case_id for r in reads if r.case_id is not None}
     child_ids = {r.child_id for r in reads if r.child_id is not None and r.case_id is None}
     child_ids.update(c for children in linked.values() for c in children)
-    facts = case_facts(case_ids, child_ids)
+    # Only staff reading rows another agency wrote (or rows of no author agency) may read
+    # on a consent: their agency's grants are read with the cases, in the same query.
+    needs_grants = viewer.is_staff and any(r.author_agency_id != viewer.agency_id for r in reads)
+    facts, grants = facts_and_grants(case_ids, child_ids, agency_id=viewer.agency_id if needs_grants else None)
     by_child: dict[int, list[CaseFact]] = {}
     for fact in facts.values():
         by_child.setdefault(fact.child_id, []).append(fact)
-    grants = grant_basis(viewer.agency_id, set(facts)) if viewer.is_staff else {}
     actor = actor_for(viewer)
 
     grouped: dict[tuple[Any, ...], AccessLogEntry] = {}

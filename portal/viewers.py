@@ -31,9 +31,10 @@ MFA_OK = "portal_mfa_ok"
 FAMILY_ROLE = "portal_family_role"
 
 # user -> the user's active memberships in active agencies, oldest first (agency and
-# principal joined); user -> "guardian", "child" or None. Each runs in the system scope.
+# principal joined); user -> ("guardian", "child" or None, whether the user has any such
+# membership). Each runs in the system scope.
 MembershipsOf = Callable[[Any], list[Any]]
-FamilyRoleOf = Callable[[Any], str | None]
+FamilyRoleOf = Callable[[Any], tuple[str | None, bool]]
 _sources: dict[str, Any] = {}
 
 
@@ -63,12 +64,20 @@ def resolve(user: Any, session: Any, *, membership_id: int | None = None) -> Res
     """Resolve the viewer for `user`. `membership_id` pins the agency (API tokens)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Resolution(viewer=ANONYMOUS_VIEWER)
-    memberships = _source("memberships")(user)
     wanted = (
         membership_id
         if membership_id is not None
         else (session.get(ACTING_AS_SESSION_KEY) if session is not None else None)
     )
+    # A session that resolved as the family and acts for no agency asks the family role
+    # first, and reads the memberships only when the user has one (as staff they come first).
+    family_first = wanted is None and session is not None and bool(session.get(FAMILY_ROLE))
+    role: str | None = None
+    if family_first:
+        role, has_memberships = _source("family_role")(user)
+        memberships = _source("memberships")(user) if has_memberships else []
+    else:
+        memberships = _source("memberships")(user)
     if wanted != FAMILY_MODE:
         chosen = None
         if wanted is not None:
@@ -88,7 +97,8 @@ def resolve(user: Any, session: Any, *, membership_id: int | None = None) -> Res
                 membership=chosen,
             )
             return Resolution(viewer=viewer, memberships=memberships)
-    role = _source("family_role")(user)
+    if not family_first:
+        role = _source("family_role")(user)[0]
     if role is not None:
         return Resolution(
             viewer=Viewer(kind=FAMILY, user_id=user.pk, role=role, user=user),

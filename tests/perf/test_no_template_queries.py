@@ -127,21 +127,31 @@ def test_the_page_starts_no_query_while_its_template_renders(grown, name):
 
 
 def test_fragments_start_no_query_while_rendering_and_skip_the_frames_bell(grown):
-    """The bell's own refresh reads the bell once; a live part of the meeting room (no
-    page frame) does not read it at all."""
+    """The bell's numbers come with the viewer's memberships (web.viewer_sources), in the
+    one read every request makes: no request reads the bell on its own — not the bell's
+    refresh, not a page — and a live part of the meeting room (no page frame) does not
+    draw it at all."""
     from meetings.models import Meeting
 
     with system_scope():
         meeting = Meeting.objects.filter(case=grown.case).order_by("pk").first()
     client = grown.client_for(grown.coordinator)
     client.get(reverse("portal:home"))
-    bell_table = 'FROM "notifications_notification"'
-    for url, bell_reads in [
-        (reverse("notifications:bell"), 1),
-        (reverse("meetings:room_part", args=[meeting.uuid, "agenda"]), 0),
-        (reverse("portal:home"), 1),
+    bell_table = '"notifications_notification"'
+    for url, draws_bell in [
+        (reverse("notifications:bell"), True),
+        (reverse("meetings:room_part", args=[meeting.uuid, "agenda"]), False),
+        (reverse("portal:home"), True),
     ]:
         with no_template_queries() as guard, CaptureQueriesContext(connection) as ctx:
             response = client.get(url, headers={"HX-Request": "true"})
         assert response.status_code == 200 and not guard, (url, guard.report())
-        assert sum(bell_table in q["sql"] for q in ctx.captured_queries) == bell_reads, url
+        sql = [q["sql"] for q in ctx.captured_queries]
+        own = [q for q in sql if q.split(" FROM ", 1)[-1].startswith(bell_table)]
+        carried = [q for q in sql if bell_table in q and q.startswith('SELECT "agencies_membership"."id"')]
+        assert not own and len(carried) == 1 and sum(bell_table in q for q in sql) == 1, (url, sql)
+        try:
+            bell = response.context["bell"] if response.context is not None else None
+        except KeyError:
+            bell = None
+        assert (bell is not None) == draws_bell, url

@@ -23,13 +23,12 @@ import contextvars
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from access.scoping import FAMILY, STAFF, Viewer
@@ -63,17 +62,28 @@ class CompiledRule:
     params: tuple[Any, ...]
     slots: tuple[str | None, ...]
     nothing: bool = False
+    places: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Where each bound value goes, worked out once (bind runs on every query).
+        places = {slot: tuple(i for i, s in enumerate(self.slots) if s == slot) for slot in (AGENCY, USER, NOW)}
+        object.__setattr__(self, "places", places)
 
     def bind(self, viewer: Viewer, now: datetime, connection: BaseDatabaseWrapper) -> tuple[Any, ...]:
-        values = {
-            AGENCY: viewer.agency_id,
-            USER: viewer.user_id,
-            NOW: connection.ops.adapt_datetimefield_value(now),
-        }
-        return tuple(values[slot] if slot else param for param, slot in zip(self.params, self.slots, strict=True))
+        params = list(self.params)
+        places = self.places
+        for i in places[AGENCY]:
+            params[i] = viewer.agency_id
+        for i in places[USER]:
+            params[i] = viewer.user_id
+        if places[NOW]:
+            moment = connection.ops.adapt_datetimefield_value(now)
+            for i in places[NOW]:
+                params[i] = moment
+        return tuple(params)
 
 
-_cache: dict[tuple[str, str, str], CompiledRule] = {}
+_cache: dict[tuple[str, type[models.Model], str, str], CompiledRule] = {}
 _lock = threading.Lock()
 _compiling: contextvars.ContextVar[bool] = contextvars.ContextVar("policy_compiling", default=False)
 
@@ -143,7 +153,7 @@ def compile_rule(model: type[models.Model], viewer: Viewer, connection: BaseData
 
 
 def rule_for(model: type[models.Model], viewer: Viewer, connection: BaseDatabaseWrapper) -> CompiledRule:
-    key = (connection.alias, model._meta.label, viewer_kind(viewer))
+    key = (connection.alias, model, viewer.kind, viewer.role)  # the kind of viewer (`viewer_kind`)
     rule = _cache.get(key)
     if rule is None:
         with _lock:
@@ -153,14 +163,64 @@ def rule_for(model: type[models.Model], viewer: Viewer, connection: BaseDatabase
     return rule
 
 
-def apply(queryset: models.QuerySet[M], viewer: Viewer) -> models.QuerySet[M]:
-    """`queryset` filtered by the compiled rule, bound to `viewer` and this moment."""
+class RuleCondition:
+    """A leaf of a query's WHERE: `<the row's pk> IN (<a compiled rule>)`, with this query's
+    values already bound. What `filter(pk__in=RawSQL(...))` adds, without resolving a lookup
+    on every query (Django's WhereNode takes any child with `as_sql`, like its ExtraWhere);
+    the primary key stays a `Col`, so a query used as a subquery relabels it as usual."""
+
+    __slots__ = ("col", "params", "sql")
+    contains_aggregate = False
+    contains_over_clause = False
+    is_summary = False
+    conditional = True
+
+    def __init__(self, col: Any, sql: str, params: tuple[Any, ...]) -> None:
+        self.col, self.sql, self.params = col, sql, params
+
+    def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = compiler.compile(self.col)
+        return f"{lhs} IN ({self.sql})", (*lhs_params, *self.params)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.col]
+
+    def set_source_expressions(self, expressions: list[Any]) -> None:
+        (self.col,) = expressions
+
+    def relabeled_clone(self, change_map: dict[str, str]) -> RuleCondition:
+        return RuleCondition(self.col.relabeled_clone(change_map), self.sql, self.params)
+
+    def replace_expressions(self, replacements: dict[Any, Any]) -> RuleCondition:
+        return RuleCondition(self.col.replace_expressions(replacements), self.sql, self.params)
+
+    def get_group_by_cols(self) -> list[Any]:
+        return [self.col]
+
+    def get_refs(self) -> set[Any]:
+        return set()
+
+    def __repr__(self) -> str:
+        return f"<RuleCondition {self.col!r} IN ({self.sql})>"
+
+
+def apply(queryset: models.QuerySet[M], viewer: Viewer, *, fresh: bool = False) -> models.QuerySet[M]:
+    """`queryset` filtered by the compiled rule, bound to `viewer` and this moment.
+    `fresh`: the queryset was just made for this call (a manager's `get_queryset`) and is
+    filtered in place instead of cloned."""
     connection = connections[queryset.db]
     rule = rule_for(queryset.model, viewer, connection)
     if rule.nothing:
         return queryset.none()
+    if not fresh:
+        if queryset.query.is_sliced:
+            raise TypeError("Cannot filter a query once a slice has been taken.")
+        queryset = queryset._chain()  # type: ignore[attr-defined]
+    query = queryset.query
     # The SQL is Django's own compilation of the rule; every value is a bound parameter.
-    return queryset.filter(pk__in=RawSQL(rule.sql, rule.bind(viewer, timezone.now(), connection)))  # noqa: S611
+    col = queryset.model._meta.pk.get_col(query.get_initial_alias())
+    query.where.add(RuleCondition(col, rule.sql, rule.bind(viewer, timezone.now(), connection)), "AND")
+    return queryset
 
 
 def clear() -> None:

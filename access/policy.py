@@ -131,17 +131,18 @@ def rule_q(model: type[models.Model], viewer: Viewer) -> Q:
     return _rule(model, viewer)
 
 
-def restrict(queryset: models.QuerySet[M], viewer: Viewer) -> models.QuerySet[M]:
+def restrict(queryset: models.QuerySet[M], viewer: Viewer, *, fresh: bool = False) -> models.QuerySet[M]:
     """Restrict `queryset` to what `viewer` may see. Called by every scoped manager.
 
     The rule is compiled to SQL once per process and kind of viewer (`access.compiled`);
     only the viewer's ids and the moment are bound here, so a consent change holds on the
-    very next query."""
+    very next query. `fresh`: the caller just made `queryset` for this (a manager), so it
+    is filtered in place instead of cloned."""
     if viewer.is_system:
         return queryset
     if compiled.compiling():
         return queryset.filter(_rule(queryset.model, viewer))
-    return compiled.apply(queryset, viewer)
+    return compiled.apply(queryset, viewer, fresh=fresh)
 
 
 def visible_to(model: type[M], viewer: Viewer) -> models.QuerySet[M]:
@@ -149,7 +150,7 @@ def visible_to(model: type[M], viewer: Viewer) -> models.QuerySet[M]:
     from access.scoping import ScopedQuerySet
 
     queryset = ScopedQuerySet(model=model)
-    return restrict(queryset, viewer)
+    return restrict(queryset, viewer, fresh=True)
 
 
 def can_view(viewer: Viewer, obj: models.Model) -> bool:

@@ -141,8 +141,8 @@ class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: igno
     def get_queryset(self) -> models.QuerySet:
         viewer = current_viewer()
         queryset = super().get_queryset()
-        if viewer.is_system:
+        if viewer.kind == SYSTEM:
             return queryset
         from access import policy
 
-        return policy.restrict(queryset, viewer)
+        return policy.restrict(queryset, viewer, fresh=True)  # made just above: filtered in place

@@ -74,8 +74,13 @@ def _value(name: str, value: Any) -> Any:
     return value
 
 
+# What json.dumps(value, ensure_ascii=False, separators=(",", ":")) builds on every call,
+# built once (the same encoder settings, so the same text).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def canonical(values: dict[str, Any]) -> str:

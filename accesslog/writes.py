@@ -17,6 +17,7 @@ them to the hash chains.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -68,6 +69,7 @@ _GROUPED_ACTIONS = {AccessLogEntry.Action.LIST, AccessLogEntry.Action.EXPORT}
 # --------------------------------------------------------------------------------------
 
 
+@functools.cache  # the models and their flags are fixed once the apps are loaded
 def _is_child_data(object_type: str) -> bool:
     try:
         model = apps.get_model(object_type)

@@ -17,6 +17,7 @@ them to the hash chains.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -59,7 +60,9 @@ _GROUPED_ACTIONS = {AccessLogEntry.Action.LIST, AccessLogEntry.Action.EXPORT}
 # --------------------------------------------------------------------------------------
 
 
+@functools.cache
 def _is_child_data(object_type: str) -> bool:
+    """Once per kind of row (a list page notes a thousand reads of a few kinds)."""
     try:
         model = apps.get_model(object_type)
     except (LookupError, ValueError):

@@ -96,8 +96,9 @@ def canonical_parts(values: dict[str, Any]) -> tuple[str, str]:
     and times the entries under the lock and hashes prev_hash + that text; the form itself
     is unchanged (a compact JSON array is '[' + its items' JSON joined by ',' + ']')."""
     assert HASHED_FIELDS[1:3] == ("seq", "at")
-    items = [_json(_value(name, values.get(name))) for name in HASHED_FIELDS if name not in {"seq", "at"}]
-    return "[" + items[0] + ",", "," + ",".join(items[1:]) + "]"
+    items = [_value(name, values.get(name)) for name in HASHED_FIELDS if name not in {"seq", "at"}]
+    # The rest as one compact array, its brackets dropped: its items' JSON joined by ",".
+    return "[" + _json(items[0]) + ",", "," + _json(items[1:])[1:-1] + "]"
 
 
 def entry_hash(prev_hash: str, values: dict[str, Any]) -> str:

@@ -15,7 +15,9 @@ from django.db.models import Count, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import get_format
+from django.utils.formats import get_format, localize
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -275,24 +277,6 @@ def review(request: HttpRequest) -> HttpResponse:
     else:
         status = 400
     names = selectors.children_named(viewer, (e.child_id for e in entries))
-    # The choices' labels once per page, not per row (`get_FOO_display` rebuilds its map).
-    actions = {value: str(label) for value, label in AccessLogEntry.Action.choices}
-    bases = {value: str(label) for value, label in AccessLogEntry.Basis.choices}
-    # The times once per row in Python (the page's dates were a third of its template).
-    at_text = visits.formatter(get_format("SHORT_DATETIME_FORMAT"))
-    rows = [
-        {
-            "entry": e,
-            "at_iso": timezone.localtime(e.at).isoformat(),
-            "at_text": at_text(timezone.localtime(e.at)),
-            "child": names.get(e.child_id) if e.child_id else None,
-            "action": capfirst(actions.get(e.action, e.action)),
-            "basis": capfirst(bases.get(e.basis, e.basis)),
-            "what": selectors.thing_words(e.object_type, e.count),
-            "flags": selectors.flags_of(e),
-        }
-        for e in entries
-    ]
     query = request.GET.copy()
     query.pop("fore", None)
     return render(
@@ -300,13 +284,76 @@ def review(request: HttpRequest) -> HttpResponse:
         "accesslog/review.html",
         {
             "form": form,
-            "rows": rows,
+            "rows": _review_rows(entries, names),
             "next_cursor": next_cursor,
             "query": query.urlencode(),
             "burst_children": selectors.BURST_CHILDREN,
         },
         status=status,
     )
+
+
+def _review_rows(entries: list[AccessLogEntry], names: dict[int, str]) -> list[str]:
+    """Each entry's table row as HTML, written here rather than in the template (its loop
+    was most of the page's rendering): what the template wrote, escaped and localised as
+    the template does (`render_value_in_context`)."""
+    # The choices' labels once per page, not per row (`get_FOO_display` rebuilds its map).
+    actions = {value: str(label) for value, label in AccessLogEntry.Action.choices}
+    bases = {value: str(label) for value, label in AccessLogEntry.Basis.choices}
+    at_text = visits.formatter(get_format("SHORT_DATETIME_FORMAT"))
+    not_visible = _("barn nr %(ref)s (syns inte för er i dag)")
+    consent_word = escape(_("samtycke"))
+    things: dict[tuple[str, int], str] = {}
+
+    def text(value: Any) -> str:
+        if isinstance(value, str):  # `localize` leaves text as it is
+            return conditional_escape(value)
+        return conditional_escape(str(localize(value)))
+
+    rows: list[str] = []
+    for e in entries:
+        at = timezone.localtime(e.at)
+        flags = selectors.flags_of(e)
+        what = things.get((e.object_type, e.count))
+        if what is None:
+            what = things[e.object_type, e.count] = selectors.thing_words(e.object_type, e.count)
+        child = names.get(e.child_id) if e.child_id else None
+        if child:
+            child_cell = text(child)
+        elif e.child_id:
+            child_cell = '<span class="muted">' + not_visible % {"ref": text(e.child_id)} + "</span>"
+        else:
+            child_cell = ""
+        rows.append(
+            mark_safe(  # noqa: S308 - every value in it escaped above or here
+                "\n  <tr"
+                + (' class="log-row--flagged"' if flags else "")
+                + '>\n    <td><time datetime="'
+                + text(at.isoformat())
+                + '">'
+                + text(at_text(at))
+                + "</time></td>\n    <td>"
+                + text(e.actor_name)
+                + ('<br><span class="muted">' + text(e.title) + "</span>" if e.title else "")
+                + "</td>\n    <td>"
+                + child_cell
+                + "</td>\n    <td>"
+                + text(capfirst(actions.get(e.action, e.action)))
+                + ": "
+                + text(what)
+                + "</td>\n    <td>"
+                + text(capfirst(bases.get(e.basis, e.basis)))
+                + (
+                    f' <span class="muted">({consent_word} {text(e.consent_id)}, v{text(e.consent_version)})</span>'
+                    if e.consent_id
+                    else ""
+                )
+                + "</td>\n    <td>"
+                + "".join(f'<span class="badge badge--warn">{text(flag)}</span> ' for flag in flags)
+                + "</td>\n  </tr>\n  "
+            )
+        )
+    return rows
 
 
 CSV_COLUMNS = [

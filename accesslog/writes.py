@@ -71,6 +71,7 @@ _GROUPED_ACTIONS = {AccessLogEntry.Action.LIST, AccessLogEntry.Action.EXPORT}
 
 @functools.cache  # the models and their flags are fixed once the apps are loaded
 def _is_child_data(object_type: str) -> bool:
+    """Once per kind of row (a list page notes a thousand reads of a few kinds)."""
     try:
         model = apps.get_model(object_type)
     except (LookupError, ValueError):

@@ -5,8 +5,10 @@ and `meetings.services`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
@@ -127,7 +129,7 @@ class MeetingSerializer(serializers.ModelSerializer):
         the generic field walk): the same JSON. `case_uuid` and `organiser` come annotated
         by the views' queryset (`meetings.api.meetings_for_api`)."""
         obj = instance
-        when = _DATETIME.to_representation
+        when = _when_in(timezone.get_current_timezone())
         case_uuid = getattr(obj, "case_uuid", None) or obj.case.uuid
         organiser = obj.organiser if hasattr(obj, "organiser") else obj.author_agency.name
         return {
@@ -153,7 +155,54 @@ class MeetingSerializer(serializers.ModelSerializer):
 _DATETIME = serializers.DateTimeField()  # DRF's own rendering of a date and time (zone, "Z")
 
 
+def _when_in(zone: Any) -> Any:
+    """`_DATETIME.to_representation` with the zone looked up once: the time in `zone` in
+    ISO 8601, "+00:00" as "Z" (DRF's rendering of an aware time; others go to DRF)."""
+
+    def when(value: Any) -> Any:
+        if not value or value.tzinfo is None:
+            return _DATETIME.to_representation(value)
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return when
+
+
+# An agenda item's columns as `meetings.api._WithAgenda` reads them: first what the access
+# log notes of a row (`AgendaRead`), then the meeting and what the API shows.
+AGENDA_FIELDS = (
+    "pk",
+    "uuid",
+    "case_id",
+    "author_agency_id",
+    "meeting_id",
+    "title",
+    "details",
+    "written_by_child",
+    "written_by_guardian_id",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaRead:
+    """An agenda item as the access log notes it (what `policy.note_read` reads of a row)."""
+
+    pk: int
+    uuid: Any
+    case_id: int
+    author_agency_id: int | None
+
+
+def agenda_json(row: tuple[Any, ...]) -> dict[str, Any]:
+    """An agenda item's JSON from its `AGENDA_FIELDS` (as `AgendaItem.written_by_family`)."""
+    _pk, uuid, _case, _author, _meeting, title, details, by_child, by_guardian = row
+    return {"id": str(uuid), "title": title, "details": details, "by_family": by_child or by_guardian is not None}
+
+
 def _agenda(meeting: Meeting) -> list[dict[str, Any]]:
+    read = getattr(meeting, "agenda_json", None)  # read with the meeting (`meetings.api._WithAgenda`)
+    if read is not None:
+        return read  # type: ignore[no-any-return]
     return [
         {"id": str(item.uuid), "title": item.title, "details": item.details, "by_family": item.written_by_family}
         for item in meeting.agenda_items.all()

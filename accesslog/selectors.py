@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -37,6 +38,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from access.scoping import Viewer, system_scope
 from accesslog.models import LABELS, AccessLogEntry
+from accesslog.sittings import find_visits
 from accesslog.visits import VISIT_GAP, Day, by_day, group_visits
 from accesslog.words import model_words
 
@@ -199,17 +201,20 @@ def family_visits(viewer: Viewer, *, child_id: int, cursor: Cursor | None, size:
     The next page starts before the oldest visit shown (`Cursor` with id 0: strictly
     earlier entries), and a visit that reaches into the shown time is shown whole, so a
     visit is not split between pages (except past `FAMILY_ROWS` entries in one sitting)."""
-    # Up to 2,000 rows of only what a visit tells, as named tuples rather than models (the
-    # log is not child data the access log notes, and a visit reads only attributes).
     queryset = _after(_family_queryset(child_id).order_by("-at", "-id"), cursor)
-    rows: list[Any] = list(queryset.values_list(*VISIT_FIELDS, named=True)[: FAMILY_ROWS + 1])
-    truncated = len(rows) > FAMILY_ROWS
-    rows = rows[:FAMILY_ROWS]
-    found = group_visits(rows, role_words)
+    if connection.vendor == "postgresql":
+        # Grouped and counted in the database (`accesslog.sittings`): a few rows per visit.
+        found, truncated = find_visits(queryset, FAMILY_ROWS, role_words)
+    else:
+        # Up to 2,000 rows of only what a visit tells, as named tuples rather than models
+        # (the log is not child data the access log notes, and a visit reads only attributes).
+        rows: list[Any] = list(queryset.values_list(*VISIT_FIELDS, named=True)[: FAMILY_ROWS + 1])
+        truncated = len(rows) > FAMILY_ROWS
+        found = group_visits(rows[:FAMILY_ROWS], role_words)
     complete = found
     if truncated:
         # Unread older entries could still belong to a visit that starts near the end.
-        oldest = rows[-1].at
+        oldest = min(v.start for v in found)
         complete = [v for v in found if v.start - oldest >= VISIT_GAP] or found
     shown = complete[:size]
     if not shown or not (truncated or len(complete) > size):

@@ -202,16 +202,22 @@ def duration_words(length: timedelta) -> str:
 class Detail:
     at: datetime
     text: str
+    until: datetime | None = None  # a repeated step (a long visit's steps, counted): the last time
 
 
 @dataclass
 class Visit:
-    """One person's visit for one agency: oldest entry first."""
+    """One person's visit for one agency: oldest entry first.
+
+    An entry is a log row, or (`accesslog.sittings`, a long visit) one row per kind of
+    step counted in the database: `times` rows alike, the first at `at`, the last at
+    `last_at`. `grouped` says which."""
 
     name: str
     role: str
     agency: str
-    entries: list[AccessLogEntry] = field(default_factory=list)
+    entries: list[Any] = field(default_factory=list)
+    grouped: bool = False
 
     @property
     def start(self) -> datetime:
@@ -219,7 +225,14 @@ class Visit:
 
     @property
     def end(self) -> datetime:
+        if self.grouped:
+            return max(e.last_at for e in self.entries)
         return self.entries[-1].at
+
+    @property
+    def size(self) -> int:
+        """How many log entries the visit is."""
+        return sum(e.times for e in self.entries) if self.grouped else len(self.entries)
 
     @property
     def local_start(self) -> datetime:
@@ -234,6 +247,7 @@ class Visit:
         """ "Tittade på planen, 2 mål och 4 anteckningar från kartläggningen. Ändrade 1 mål."""
         # verb -> kind -> (lists' rows per collaboration, ids opened), in order of first use
         groups: dict[str, dict[str, tuple[dict[Any, int], set[str], list[int]]]] = {}
+        grouped = self.grouped
         for entry in self.entries:
             verb = _SUMMARY_GROUP.get(entry.action, entry.action)
             listed, opened, unnamed = groups.setdefault(verb, {}).setdefault(entry.object_type, ({}, set(), [0]))
@@ -243,7 +257,7 @@ class Visit:
             elif entry.object_id:
                 opened.add(entry.object_id)
             else:
-                unnamed[0] += entry.count
+                unnamed[0] += entry.count * entry.times if grouped else entry.count
         sentences = []
         for verb, kinds in groups.items():
             things = [
@@ -255,15 +269,40 @@ class Visit:
 
     @cached_property
     def details(self) -> list[Detail]:
-        """Each entry behind the line, oldest first ("14.03 Såg en lista med 2 mål")."""
+        """Each entry behind the line, oldest first ("14.03 Såg en lista med 2 mål"); in a
+        long visit each kind of step once, with how many times and until when."""
         language = get_language()
-        return [
-            Detail(
-                at=timezone.localtime(e.at, STOCKHOLM),
-                text=_detail_text(language, e.action, e.object_type, e.count),
+        if not self.grouped:
+            return [
+                Detail(
+                    at=timezone.localtime(e.at, STOCKHOLM),
+                    text=_detail_text(language, e.action, e.object_type, e.count),
+                )
+                for e in self.entries
+            ]
+        # kind of step -> [first, last, times], in order of first use
+        kinds: dict[tuple[str, str, int], list[Any]] = {}
+        for e in self.entries:
+            kind = kinds.get((e.action, e.object_type, e.count))
+            if kind is None:
+                kinds[e.action, e.object_type, e.count] = [e.at, e.last_at, e.times]
+            else:
+                kind[1] = max(kind[1], e.last_at)
+                kind[2] += e.times
+        details = []
+        for (action, object_type, count), (first, last, times) in kinds.items():
+            text = _detail_text(language, action, object_type, count)
+            if times == 1:
+                details.append(Detail(at=timezone.localtime(first, STOCKHOLM), text=text))
+                continue
+            details.append(
+                Detail(
+                    at=timezone.localtime(first, STOCKHOLM),
+                    text=f"{text} ({_times(times)})",
+                    until=timezone.localtime(last, STOCKHOLM),
+                )
             )
-            for e in self.entries
-        ]
+        return details
 
     @property
     def steps_html(self) -> SafeString:
@@ -273,9 +312,16 @@ class Visit:
         return mark_safe(  # noqa: S308 - the step's words are escaped; the times are digits
             "".join(
                 f'<li><time datetime="{d.at.isoformat()}">{clock(d.at)}</time> {_escaped(d.text)}</li>'
+                if d.until is None
+                else f'<li><time datetime="{d.at.isoformat()}">{clock(d.at)}</time>–'
+                f'<time datetime="{d.until.isoformat()}">{clock(d.until)}</time> {_escaped(d.text)}</li>'
                 for d in self.details
             )
         )
+
+
+def _times(n: int) -> str:
+    return ngettext("%(count)d gång", "%(count)d gånger", n) % {"count": n}
 
 
 _escaped = lru_cache(maxsize=2048)(escape)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -308,8 +308,36 @@ def family_card(viewer: Viewer, consent_uuid: Any) -> ConsentCard | None:
 
 
 def waiting_for_me(viewer: Viewer) -> list[ConsentCard]:
-    """Consents in force that wait for the signed-in family member's answer."""
-    return [card for card in family_cards(viewer) if card.waiting_for_you]
+    """Consents in force that wait for the signed-in family member's answer (the family
+    home: each one's title and link).
+
+    The cards `family_cards` would build, in fewer queries: every version of the
+    viewer's consents in one read (the versions in force are among them; the older ones
+    say who asked), each with its child's newest maturity level, and no recipients (the
+    home names none: the scope rows are not read)."""
+    newest_series = Consent.objects.filter(newest_versions_q()).values("series")
+    newest_level = (
+        MaturityAssessment.objects.filter(child_id=OuterRef("case__child_id"))
+        .order_by("-recorded_at", "-id")
+        .values("level")[:1]
+    )
+    versions = list(
+        _consents()
+        .select_related("created_by_agency")
+        .filter(series__in=newest_series)
+        .annotate(is_newest=newest_versions_q(), child_level=Subquery(newest_level))
+        .order_by("series", "version")
+    )
+    consents = sorted(
+        (v for v in versions if v.is_newest),  # type: ignore[attr-defined]
+        key=lambda v: (v.created_at, v.pk),
+        reverse=True,
+    )
+    assessments = {v.case.child_id: v.child_level for v in versions}  # type: ignore[attr-defined]
+    cards = build_cards(
+        viewer, consents, for_family=True, assessments=assessments, versions=versions, with_recipients=False
+    )
+    return [card for card in cards if family_may_see(viewer, card) and card.waiting_for_you]
 
 
 def case_cards(

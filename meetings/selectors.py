@@ -152,7 +152,7 @@ def case_meetings(*, viewer: Viewer, case) -> tuple[list[Meeting], list[Meeting]
     and noted for the access log as one read of them."""
     now = timezone.now()
     invitations = policy.visible_to(Invitation, viewer).filter(meeting_id=OuterRef("pk"), withdrawn_at__isnull=True)
-    rows = list(
+    rows: list[Meeting] = list(
         policy.visible_to(Meeting, viewer)
         .filter(case=case)
         .annotate(invitations_json=rows_json(_INVITATIONS, invitations))

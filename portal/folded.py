@@ -169,7 +169,8 @@ def _instance(model: type[models.Model], data: dict[str, Any], tree: dict[str, A
     fields = _concrete(model)
     if data.get(model._meta.pk.attname) is None:  # type: ignore[union-attr]
         return None  # a nullable relation that is not set
-    obj = model.from_db(connection.alias, None, [_python(f, data.get(f.attname)) for f in fields])
+    values = [_python(f, data.get(f.attname)) for f in fields]
+    obj = model.from_db(connection.alias, [f.attname for f in fields], values)
     for name, subtree in tree.items():
         field = model._meta.get_field(name)
         field.set_cached_value(obj, _instance(field.related_model, data.get(name) or {}, subtree))  # type: ignore[arg-type,union-attr]

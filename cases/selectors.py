@@ -71,9 +71,12 @@ def case_get_queryset(*, viewer: Viewer) -> QuerySet[Case]:
 
 def case_hub_queryset(*, viewer: Viewer) -> QuerySet[Case]:
     """The collaboration for its page, in the one query that finds it: also the counts of
-    the plan's actions the viewer may see (`plan_counts`) and the child's newest maturity
-    assessment level (`maturity_level`, for the consent cards). Both are subqueries of the
-    scoped managers, so the policy restricts them as it restricts their own reads."""
+    the plan's actions the viewer may see (`plan_counts`), the child's newest maturity
+    assessment level (`maturity_level`, for the consent cards) and the page's panel reads
+    (`cases.selectors_hub`). All are subqueries of the scoped managers, so the policy
+    restricts them as it restricts their own reads."""
+    from cases.selectors_hub import hub_annotations
+
     today = timezone.localdate()
     open_statuses = list(PlanAction.OPEN_STATUSES)
     counts = (
@@ -94,6 +97,7 @@ def case_hub_queryset(*, viewer: Viewer) -> QuerySet[Case]:
     return case_get_queryset(viewer=viewer).annotate(
         plan_counts_json=Subquery(counts, output_field=JSONField()),
         maturity_level=Subquery(newest_maturity_level(viewer)),
+        **hub_annotations(viewer=viewer),
     )
 
 
@@ -113,13 +117,6 @@ def appointments(case: Case, *, viewer: Viewer) -> list[CoordinatorAppointment]:
         .filter(case=case)
         .select_related("coordinator", "coordinator_agency", "wished_person", "appointed_by", "handed_over_by")
     )
-
-
-def current_appointment(case: Case, *, viewer: Viewer) -> CoordinatorAppointment | None:
-    """The appointment in force (the newest not ended), for the collaboration page: its own
-    columns only (the page names the coordinator from the case)."""
-    appointments = visible_to(CoordinatorAppointment, viewer).filter(case=case, ended_at__isnull=True)
-    return appointments.order_by("-appointed_at", "-id").first()
 
 
 def guardianships(case: Case, *, viewer: Viewer) -> list[Guardianship]:

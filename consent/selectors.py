@@ -43,6 +43,7 @@ from consent.cards import (
 )
 from consent.models import Consent, ConsentDecision, ConsentGrant, ConsentScope, InformationCategory, MaturityAssessment
 from consent.services import newest_versions_q
+from portal.folded import Fold, hydrate, rows_json
 
 __all__ = [
     "CLOSED_STATES",
@@ -112,6 +113,7 @@ def build_cards(
     assessments: dict[int, str | None] | None = None,
     versions: list[Consent] | None = None,
     with_recipients: bool = True,
+    decisions: list[ConsentDecision] | None = None,
 ) -> list[ConsentCard]:
     """Cards for consent versions (with `case__child`, `case__owner_agency__principal`
     selected). A fixed number of queries whatever the number of consents. `own_grants`:
@@ -123,7 +125,9 @@ def build_cards(
     `versions`: every version of the consents' series, annotated `is_newest`, with
     `created_by` and `created_by_agency` selected, ordered by series and version, when
     the caller has read them. `with_recipients=False`: the cards name no recipients (a
-    summary that shows only each consent's state: the scope rows are not read)."""
+    summary that shows only each consent's state: the scope rows are not read).
+    `decisions`: every decision on the consents, ordered by id, with `recorded_by` and
+    `oral_to__user` selected and `case_id` set, when the caller has read them."""
     from cases.models import Guardianship
 
     if not consents:
@@ -143,15 +147,17 @@ def build_cards(
         )
     agencies = Agency.objects.in_bulk({row.agency_id for row in scope_rows}) if scope_rows else {}
     categories = InformationCategory.objects.in_bulk({row.category_id for row in scope_rows}) if scope_rows else {}
-    decisions: dict[int, dict[str, ConsentDecision]] = {}
-    for decision in (
-        ConsentDecision.objects.filter(consent_id__in=ids)
-        .annotate(case_id=F("consent__case_id"))
-        .select_related("recorded_by", "oral_to__user")
-        .order_by("id")
-    ):
+    if decisions is None:
+        decisions = list(
+            ConsentDecision.objects.filter(consent_id__in=ids)
+            .annotate(case_id=F("consent__case_id"))
+            .select_related("recorded_by", "oral_to__user")
+            .order_by("id")
+        )
+    answers_of: dict[int, dict[str, ConsentDecision]] = {}
+    for decision in decisions:
         key = rules.CHILD_PARTY if decision.is_child else f"g:{decision.guardian_id}"
-        decisions.setdefault(decision.consent_id, {})[key] = decision
+        answers_of.setdefault(decision.consent_id, {})[key] = decision
     cases = {c.case_id: c.case for c in consents}
     guardians: dict[int, list[Any]] = {}
     if guardianships is None:
@@ -203,7 +209,7 @@ def build_cards(
         guardian_ids = frozenset(g.pk for g in child_guardians)
         level = rules.level_at(now, bands[case.child_id])
         who = rules.parties(level, guardian_ids)
-        mine = decisions.get(consent.pk, {})
+        mine = answers_of.get(consent.pk, {})
         # Managers (and the family) see who answered what; recipient agencies see the state.
         decisions_visible = for_family or _manages_case(viewer, case)
         parties = []
@@ -340,6 +346,10 @@ def waiting_for_me(viewer: Viewer) -> list[ConsentCard]:
     return [card for card in cards if family_may_see(viewer, card) and card.waiting_for_you]
 
 
+# The decisions on one consent version, as `build_cards` reads them (portal.folded).
+_DECISIONS = Fold(ConsentDecision, ("recorded_by", "oral_to__user"), ("id",), "consent_id")
+
+
 def case_cards(
     viewer: Viewer,
     case: Any,
@@ -356,7 +366,10 @@ def case_cards(
     `child` and `owner_agency__principal` selected."""
     versions = list(
         Consent.objects.filter(case_id=case.pk)
-        .annotate(is_newest=newest_versions_q())
+        .annotate(
+            is_newest=newest_versions_q(),
+            decisions_json=rows_json(_DECISIONS, ConsentDecision.objects.filter(consent_id=OuterRef("pk"))),
+        )
         .select_related("created_by", "created_by_agency")
         .order_by("series", "version")
     )
@@ -367,6 +380,10 @@ def case_cards(
         key=lambda v: (v.created_at, v.pk),
         reverse=True,
     )
+    # The decisions on the versions in force, read with the versions and noted for the
+    # access log as one read of them (as `build_cards` reads them), tied to the case.
+    rows = [row for v in consents for row in v.decisions_json or []]  # type: ignore[attr-defined]
+    decisions = sorted(hydrate(viewer, _DECISIONS, rows, case_id=case.pk), key=lambda d: d.pk)
     return build_cards(
         viewer,
         consents,
@@ -376,6 +393,7 @@ def case_cards(
         assessments=assessments,
         versions=versions,
         with_recipients=with_recipients,
+        decisions=decisions,
     )
 
 

@@ -17,6 +17,7 @@ from access import policy
 from access.policy import BASIC_CATEGORY, in_force
 from access.scoping import Viewer, scope, system_scope
 from meetings.models import Invitation, Meeting, Preparation
+from portal.folded import Fold, hydrate, rows_json
 
 
 @dataclass(frozen=True)
@@ -165,16 +166,27 @@ def meeting_list(*, viewer: Viewer, upcoming: bool = True, limit: int = 100) -> 
     return queryset.exclude(ends_at__gt=now, status=Meeting.Status.PLANNED).order_by("-starts_at")[:limit]
 
 
+# A meeting's active invitations, read with the meeting (portal.folded): their own
+# columns, ordered as the model orders them.
+_INVITATIONS = Fold(Invitation, (), ("id",), "meeting_id")
+
+
 def case_meetings(*, viewer: Viewer, case) -> tuple[list[Meeting], list[Meeting]]:  # type: ignore[no-untyped-def]
-    """Upcoming and past meetings of one case, as the viewer may see them."""
+    """Upcoming and past meetings of one case, as the viewer may see them, each with its
+    active invitations the viewer may see (`active_invitations`) read in the same query
+    and noted for the access log as one read of them."""
     now = timezone.now()
-    rows = list(
+    invitations = policy.visible_to(Invitation, viewer).filter(meeting_id=OuterRef("pk"), withdrawn_at__isnull=True)
+    rows: list[Meeting] = list(
         policy.visible_to(Meeting, viewer)
         .filter(case=case)
+        .annotate(invitations_json=rows_json(_INVITATIONS, invitations))
         .select_related("author_agency")
-        .prefetch_related(_invitations_prefetch(viewer))
         .order_by("starts_at")
     )
+    read = hydrate(viewer, _INVITATIONS, [i for m in rows for i in m.invitations_json or []])  # type: ignore[attr-defined]
+    for meeting in rows:
+        meeting.active_invitations = [i for i in read if i.meeting_id == meeting.pk]  # type: ignore[attr-defined]
     upcoming = [m for m in rows if m.status == Meeting.Status.PLANNED and m.ends_at > now]
     past = [m for m in rows if m not in upcoming][::-1]
     return upcoming, past

@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from access import policy
-from cases import selectors, services
+from cases import selectors, selectors_hub, services
 from cases.forms import CaseOpenForm, ChildSearchForm, CloseForm, ContactForm, LevelForm
 from cases.models import Case
 from cases.views._base import case_or_404, done, may_coordinate, post_only, require_staff, viewer_of
@@ -151,20 +151,22 @@ def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
     """The hub of the collaboration: team, coordinator, consents, shared items, plan, and
     the panels other apps fill. A fixed number of queries."""
     viewer = viewer_of(request)
+    # The panels' reads of cases' own tables ride in the case's query (selectors_hub).
     case = case_or_404(request, case_uuid, queryset=selectors.case_hub_queryset(viewer=viewer))
-    guardianships = selectors.guardianships(case, viewer=viewer)
-    current = selectors.current_appointment(case, viewer=viewer)
+    reads = selectors_hub.hub_reads(case, viewer=viewer)
+    guardianships = reads.guardianships
+    current = reads.appointment
     context = {
         "case": case,
         "is_coordinator": may_coordinate(viewer, case),
         "may_appoint": services.may_appoint(viewer, case),
         "family": [(g, policy.can_see_contact_details(viewer, g.guardian)) for g in guardianships],
-        "family_members": selectors.family_members(case, viewer=viewer),
-        "team": selectors.team(case, viewer=viewer),
-        "externals": selectors.external_contacts(case, viewer=viewer),
+        "family_members": reads.family_members,
+        "team": reads.team,
+        "externals": reads.externals,
         "appointment": current,
         "handover_pending": current is not None and current.handed_over_at is None,
-        "shared_items": selectors.shared_items(case, viewer=viewer),
+        "shared_items": reads.shared_items,
         "plan_counts": selectors.hub_plan_counts(case),
         "level_form": LevelForm(initial={"level": case.level}),
         "contact_form": ContactForm(),

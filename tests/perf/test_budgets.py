@@ -51,8 +51,10 @@ BUDGET = {
     # Then: the menu's management role and the bell read with the memberships (or the
     # family role, itself one query), the access log's cases and grants in one query.
     "caseload": 9,
-    "case_coordinator": 17,
-    "case_consent": 17,
+    # The collaboration page's panel reads ride in the case's, the consent versions' and the
+    # meetings' queries (portal/folded.py): 17 -> 9.
+    "case_coordinator": 9,
+    "case_consent": 9,
     "meeting_coordinator": 13,
     "meeting_consent": 11,
     # Family home: the consents waiting for an answer in 4 queries, not 8 (versions and

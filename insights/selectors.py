@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from access.scoping import Viewer
@@ -35,7 +35,7 @@ def management_principals(*, viewer: Viewer) -> QuerySet[Principal]:
 # The answer of `is_management`, kept on the request's user object for the request (as
 # Django keeps a user's permissions in `_perm_cache`): the menu and the home page's panel
 # both ask, and a role granted meanwhile shows from the next request. The resolver reads
-# it with the viewer's memberships (`management_column`, web.viewer_sources), so a staff
+# it with the viewer's memberships (web.viewer_sources), so a staff
 # page asks no query of its own for it.
 MANAGEMENT_CACHE = "_insights_is_management"
 
@@ -53,12 +53,6 @@ def is_management(viewer: Viewer) -> bool:
     if user is not None:
         setattr(user, MANAGEMENT_CACHE, answer)
     return answer
-
-
-def management_column(user_id: int) -> Exists:
-    """`is_management`'s question for the user `user_id`, as a column to annotate another
-    read with."""
-    return Exists(ManagementRole.objects.filter(user_id=user_id))
 
 
 def principal_for_report(

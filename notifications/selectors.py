@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Q
 
 from access import policy
 from access.scoping import Viewer
@@ -95,22 +94,3 @@ def bell_state(*, viewer: Viewer) -> BellState:
         unread=Count("id", filter=Q(read_at__isnull=True)), last=Max("id")
     )
     return BellState(unread=result["unread"] or 0, last_id=result["last"] or 0)
-
-
-def bell_columns(user_id: int) -> dict[str, Coalesce] | None:
-    """The bell's two numbers for the user `user_id` as columns to annotate another read
-    with: "bell_unread" and "bell_last". They are what `bell_state` reads for a staff or
-    family viewer of that user as long as the notification rule is the recipient's own
-    rows (`access.policy`: `RECIPIENT_SCOPED` and no rule registered), whatever agency the
-    viewer acts for; None when it is not, and the bell then asks the policy itself."""
-    if not getattr(Notification, "RECIPIENT_SCOPED", False) or Notification._meta.label in policy.rule_table():
-        return None
-    mine = Notification._base_manager.filter(recipient_id=user_id).order_by()
-    unread = mine.filter(read_at__isnull=True).values("recipient_id").annotate(n=Count("id")).values("n")
-    last = mine.order_by("-id").values("id")[:1]
-    return {"bell_unread": Coalesce(Subquery(unread), 0), "bell_last": Coalesce(Subquery(last), 0)}
-
-
-def remember_bell(user: object, unread: int, last_id: int) -> None:
-    """Keep the bell's numbers read by `bell_columns` on the request's user object."""
-    setattr(user, BELL_CACHE, BellState(unread=unread, last_id=last_id))

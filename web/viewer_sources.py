@@ -12,37 +12,60 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists
+from django.db.models import Count, Exists, Subquery
+from django.db.models.functions import Coalesce
 
+from access import policy
 from access.scoping import system_scope
 
 
-def _remember(user: Any, row: Any) -> None:
-    from insights.selectors import MANAGEMENT_CACHE
-    from notifications.selectors import remember_bell
+def _management_column(user_id: int) -> Exists:
+    """`insights.selectors.is_management`'s question, as a column."""
+    from insights.models import ManagementRole
 
-    if hasattr(row, "is_management"):
-        setattr(user, MANAGEMENT_CACHE, bool(row.is_management))
-    if hasattr(row, "bell_unread"):
-        remember_bell(user, int(row.bell_unread), int(row.bell_last))
+    return Exists(ManagementRole.objects.filter(user_id=user_id))
+
+
+def _bell_columns(user_id: int) -> dict[str, Coalesce]:
+    """The bell's two numbers for the user as columns: "bell_unread" and "bell_last". They
+    are what `notifications.selectors.bell_state` reads for a staff or family viewer of
+    that user as long as the notification rule is the recipient's own rows
+    (`access.policy`: `RECIPIENT_SCOPED` and no rule registered), whatever agency the
+    viewer acts for; empty when it is not, and the bell then asks the policy itself."""
+    from notifications.models import Notification
+
+    if not getattr(Notification, "RECIPIENT_SCOPED", False) or Notification._meta.label in policy.rule_table():
+        return {}
+    mine = Notification._base_manager.filter(recipient_id=user_id).order_by()
+    unread = mine.filter(read_at__isnull=True).values("recipient_id").annotate(n=Count("id")).values("n")
+    last = mine.order_by("-id").values("id")[:1]
+    return {"bell_unread": Coalesce(Subquery(unread), 0), "bell_last": Coalesce(Subquery(last), 0)}
+
+
+def _remember_bell(user: Any, row: dict[str, Any]) -> None:
+    from notifications.selectors import BELL_CACHE, BellState
+
+    if "bell_unread" in row:
+        setattr(user, BELL_CACHE, BellState(unread=int(row["bell_unread"]), last_id=int(row["bell_last"])))
 
 
 def memberships(user: Any) -> list[Any]:
     """The user's active memberships in active agencies, oldest first (one query, with the
     user's management role and bell)."""
     from agencies.models import Membership
-    from insights.selectors import management_column
-    from notifications.selectors import bell_columns
+    from insights.selectors import MANAGEMENT_CACHE
 
+    bell = _bell_columns(user.pk)
     with system_scope():
         rows = list(
             Membership.objects.filter(user_id=user.pk, is_active=True, agency__is_active=True)
             .select_related("agency", "agency__principal")
-            .annotate(is_management=management_column(user.pk), **(bell_columns(user.pk) or {}))
+            .annotate(is_management=_management_column(user.pk), **bell)
             .order_by("id")
         )
     if rows:
-        _remember(user, rows[0])
+        setattr(user, MANAGEMENT_CACHE, bool(rows[0].is_management))
+        _remember_bell(user, {name: getattr(rows[0], name) for name in bell})
     return rows
 
 
@@ -51,10 +74,9 @@ def family_role(user: Any) -> tuple[str | None, bool]:
     agency): one query, with the user's bell."""
     from agencies.models import Membership
     from cases.models import Child, Guardian
-    from notifications.selectors import bell_columns, remember_bell
     from portal.models import User
 
-    bell = bell_columns(user.pk) or {}
+    bell = _bell_columns(user.pk)
     with system_scope():
         active = Membership.objects.filter(user_id=user.pk, is_active=True, agency__is_active=True)
         row = (
@@ -71,6 +93,6 @@ def family_role(user: Any) -> tuple[str | None, bool]:
     if row is None:
         return None, False
     role = "guardian" if row["is_guardian"] else "child" if row["is_child"] else None
-    if role is not None and bell:
-        remember_bell(user, row["bell_unread"], row["bell_last"])
+    if role is not None:
+        _remember_bell(user, row)
     return role, bool(row["has_memberships"])

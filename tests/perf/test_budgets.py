@@ -59,10 +59,10 @@ BUDGET = {
     "meeting_consent": 11,
     # Family home: the consents waiting for an answer in 4 queries, not 8 (versions and
     # maturity in one read, no recipients: the home names none).
-    "family_home": 13,
+    "family_home": 12,
     "notifications": 7,
     "log_review": 8,
-    "family_log": 8,
+    "family_log": 7,
     "api_cases": 6,
     "api_meetings": 7,
     "api_plan_actions": 6,

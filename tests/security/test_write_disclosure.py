@@ -529,6 +529,8 @@ NOISE = [
     (re.compile(r'content="[A-Za-z0-9]{32,}"'), "«TOKEN»"),
     (re.compile(r'nonce="[^"]*"'), "«NONCE»"),
     (re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b"), "«TIME»"),
+]
+CHOICE_PKS = [
     (re.compile(r'<option value="\d+"'), '<option value="«PK»"'),  # pks of listed choices
     (re.compile(r'value="([gae]):\d+"'), r'value="\1:«PK»"'),  # guardian/agency/external choices
 ]
@@ -537,8 +539,12 @@ NOISE = [
 def normalize(body: str, values: list[str]) -> str:
     """The body without what legitimately differs between the known and the unknown run:
     the typed identifiers themselves, uuids, CSRF tokens, clock times."""
-    # Uuids first: a typed identifier's digits can also occur inside an unrelated uuid.
+    # Uuids and the listed choices' pks first: a typed identifier's digits can also occur
+    # inside an unrelated uuid or pk ("2123" holds "123"), which replacing the identifier
+    # first turned into "2«ID»", a difference of pk numbering, not of what is disclosed.
     body = UUID_RE.sub("«UUID»", body)
+    for pattern, replacement in CHOICE_PKS:
+        body = pattern.sub(replacement, body)
     variants: set[str] = set()
     short: set[str] = set()
     for value in values:

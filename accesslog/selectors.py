@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from access.scoping import Viewer, system_scope
 from accesslog.models import LABELS, AccessLogEntry
-from accesslog.sittings import find_visits
+from accesslog.sittings import COLUMNS, find_visits
 from accesslog.visits import VISIT_GAP, Day, by_day, group_visits
 from accesslog.words import model_words
 
@@ -171,21 +171,7 @@ def family_children(viewer: Viewer) -> list[Any]:
 # visit that may go on past the last of them waits for the next page.
 FAMILY_ROWS = 2000
 # The fields `group_visits` and `role_words` read, and the row's key (as `pk`, like a model).
-VISIT_FIELDS = (
-    "pk",
-    "at",
-    "actor_id",
-    "actor_name",
-    "agency_id",
-    "agency_name",
-    "role",
-    "title",
-    "action",
-    "object_type",
-    "object_id",
-    "count",
-    "case_id",
-)
+VISIT_FIELDS = ("pk", *COLUMNS[1:])  # the columns the database grouping reads, "id" as "pk"
 
 
 @dataclass

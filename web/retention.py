@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.apps import apps
 from django.db import connection, models, transaction
@@ -103,21 +104,26 @@ def delete_case(case_id: int) -> tuple[list[int], list[int]]:
     removed_guardians: list[int] = []
     if not Case.objects.filter(child_id=child_id).exists():
         guardian_ids = list(Guardian.objects.filter(guardianships__child_id=child_id).values_list("pk", flat=True))
-        try:
-            with transaction.atomic():
-                Child.objects.filter(pk=child_id).delete()
+        if _delete_unless_referenced(Child.objects.filter(pk=child_id), "child", child_id):
             removed_children.append(child_id)
-        except ProtectedError:
-            logger.info("retention kept child %s: still referenced", child_id)
         for guardian_id in guardian_ids:
-            if Guardian.objects.filter(pk=guardian_id, guardianships__isnull=True).exists():
-                try:
-                    with transaction.atomic():
-                        Guardian.objects.filter(pk=guardian_id).delete()
-                    removed_guardians.append(guardian_id)
-                except ProtectedError:
-                    logger.info("retention kept guardian %s: still referenced", guardian_id)
+            guardian = Guardian.objects.filter(pk=guardian_id)
+            unreferenced = guardian.filter(guardianships__isnull=True).exists()
+            if unreferenced and _delete_unless_referenced(guardian, "guardian", guardian_id):
+                removed_guardians.append(guardian_id)
     return removed_children, removed_guardians
+
+
+def _delete_unless_referenced(rows: Any, what: str, pk: int) -> bool:
+    """Delete `rows` in a savepoint; keep them (and say so in the log) when something still
+    refers to them."""
+    try:
+        with transaction.atomic():
+            rows.delete()
+    except ProtectedError:
+        logger.info("retention kept %s %s: still referenced", what, pk)
+        return False
+    return True
 
 
 def closed_cases_due(now: datetime) -> list[int]:

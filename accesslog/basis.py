@@ -82,7 +82,7 @@ def facts_and_grants(
     compiled = _compiled(with_grants) if connection.vendor == "postgresql" else None
     if compiled is not None:
         sql, slots = compiled
-        bound = {_CASES: sorted(case_ids), _CHILDREN: sorted(child_ids), _AGENCY: agency_id}
+        bound: dict[str, Any] = {_CASES: sorted(case_ids), _CHILDREN: sorted(child_ids), _AGENCY: agency_id}
         bound[_NOW] = connection.ops.adapt_datetimefield_value(now)
         with connection.cursor() as cursor:
             cursor.execute(sql, [bound[slot] if isinstance(slot, str) else slot[0] for slot in slots])

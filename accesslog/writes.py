@@ -157,7 +157,7 @@ def write_reads(context: ReadContext, reads: list[NotedRead]) -> None:
     grouped: dict[tuple[Any, ...], dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []
     for read in reads:
-        alike = (read.object_type, read.case_id, read.child_id, read.author_agency_id, read.category)
+        alike: tuple[Any, ...] = (read.object_type, read.case_id, read.child_id, read.author_agency_id, read.category)
         if read.case_id is None and read.child_id is None:
             alike += (read.object_id,)
         targets = memo.get(alike)

@@ -22,6 +22,8 @@ from accesslog.models import AccessLogEntry
 # Set by the database, not sent: the row id, and what the append function works out
 # under the chain's lock.
 _COMPUTED = frozenset({"id", "seq", "at", "prev_hash", "hash"})
+# What `append_rows` takes: the other columns (attribute name = column name).
+COLUMNS = tuple(f.attname for f in AccessLogEntry._meta.concrete_fields if f.column not in _COMPUTED)
 
 
 def _lock_key(chain: str) -> int:
@@ -79,6 +81,32 @@ def append(entries: list[AccessLogEntry], *, keep_time: bool = False) -> None:
                 entry.hash = entry_hash(prev, values_of(entry))
                 prev = entry.hash
         AccessLogEntry._base_manager.bulk_create(ordered)
+
+
+def append_rows(rows: list[dict[str, Any]]) -> None:
+    """Append entries given as their columns (every field but the computed ones, by
+    attribute name: `COLUMNS`), in the order `append` would take them; nothing is handed
+    back. For a page's reads, which are written and forgotten: no model per entry, and on
+    PostgreSQL the rows the append function returns are counted, not read. The same
+    canonical form and hashes as `append`'s (the values are the ones its models carry)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        append([AccessLogEntry(**row) for row in rows])
+        return
+    by_chain: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_chain.setdefault(row["chain"], []).append(row)
+    payload = []
+    for chain in sorted(by_chain):  # a fixed order: two appenders never deadlock
+        for row in by_chain[chain]:
+            before, after = canonical_parts(row)
+            payload.append({**row, "h": before, "t": after})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM accesslog_append(%s::jsonb)", [json.dumps(payload, ensure_ascii=False)])
+        made = cursor.rowcount
+    if made != len(payload):  # pragma: no cover - the function inserts one row per entry
+        raise RuntimeError(f"accesslog_append inserted {made} of {len(payload)} entries")
 
 
 def _heads(chains: list[str]) -> dict[str, tuple[int, str]]:

@@ -6,10 +6,12 @@ cases and the grants, whatever the number of rows read.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from access.policy import in_force
@@ -71,12 +73,39 @@ def facts_and_grants(
     code and "id:<category id>". One query: the case rows and the grant rows in one
     UNION ALL, the first column telling them apart and the others shared by position —
     (case id, child, owner, coordinator, status) and (case id, category id, consent id,
-    consent version, category code)."""
-    from consent.models import ConsentGrant
-
+    consent version, category code). On PostgreSQL the query is compiled once per process
+    and the ids and the moment bound per call (`_compiled`)."""
     if not case_ids and not child_ids:
         return {}, {}
-    cases = _cases(case_ids, child_ids)
+    now = timezone.now()
+    with_grants = agency_id is not None
+    compiled = _compiled(with_grants) if connection.vendor == "postgresql" else None
+    if compiled is not None:
+        sql, slots = compiled
+        bound: dict[str, Any] = {_CASES: sorted(case_ids), _CHILDREN: sorted(child_ids), _AGENCY: agency_id}
+        bound[_NOW] = connection.ops.adapt_datetimefield_value(now)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [bound[slot] if isinstance(slot, str) else slot[0] for slot in slots])
+            rows: Iterable[tuple[Any, ...]] = cursor.fetchall()
+    else:
+        rows = _facts_query(case_ids, child_ids, agency_id=agency_id, now=now)
+    facts: dict[int, CaseFact] = {}
+    grants: Grants = {}
+    for kind, case_id, a, b, c, text in rows:
+        if kind == _CASE:
+            facts[case_id] = CaseFact(case_id, a, b, c, text == "open")
+        else:
+            grants[(case_id, text)] = (b, c)
+            grants[(case_id, f"id:{a}")] = (b, c)
+    return facts, grants
+
+
+def _facts_query(
+    case_ids: Collection[int], child_ids: Collection[int], *, agency_id: int | None, now: datetime
+) -> models.QuerySet[Any]:
+    from consent.models import ConsentGrant
+
+    cases = _cases(set(case_ids), set(child_ids))
     rows = cases.annotate(
         row_kind=models.Value(_CASE),
         row_case=models.F("pk"),
@@ -87,9 +116,7 @@ def facts_and_grants(
     ).values_list(*_COLUMNS)
     if agency_id is not None:
         grant_rows = (
-            ConsentGrant._base_manager.filter(
-                in_force(timezone.now()), agency_id=agency_id, case_id__in=cases.values("pk")
-            )
+            ConsentGrant._base_manager.filter(in_force(now), agency_id=agency_id, case_id__in=cases.values("pk"))
             .annotate(
                 row_kind=models.Value(_GRANT),
                 row_case=models.F("case_id"),
@@ -101,15 +128,55 @@ def facts_and_grants(
             .values_list(*_COLUMNS)
         )
         rows = rows.union(grant_rows, all=True)
-    facts: dict[int, CaseFact] = {}
-    grants: Grants = {}
-    for kind, case_id, a, b, c, text in rows:
-        if kind == _CASE:
-            facts[case_id] = CaseFact(case_id, a, b, c, text == "open")
+    return rows
+
+
+# Sentinels no case, child, agency or moment has: `_compiled` finds them among the
+# parameters of the query built for them.
+_PROBE_CASE, _PROBE_CHILD, _PROBE_AGENCY = -730_002_101, -730_002_102, -730_002_103
+_PROBE_NOW = datetime(1901, 2, 3, 4, 5, 6, 789013, tzinfo=UTC)
+_CASES, _CHILDREN, _AGENCY, _NOW = "cases", "children", "agency", "now"
+_compiled_sql: dict[bool, tuple[str, tuple[str | tuple[Any], ...]] | None] = {}
+
+
+def _compiled(with_grants: bool) -> tuple[str, tuple[str | tuple[Any], ...]] | None:
+    """The facts query as SQL with, per parameter, what is bound there: a slot's name, or
+    a constant of the query (in a 1-tuple). Built from `_facts_query` for sentinel values,
+    whose places are found among the parameters; each list of ids (`IN (%s)` for the one
+    sentinel) becomes `= ANY(%s::bigint[])`, so one text serves every number of ids. Not
+    cached (None: use the queryset) if the compiled text is not of that shape."""
+    if with_grants in _compiled_sql:
+        return _compiled_sql[with_grants]
+    queryset = _facts_query(
+        [_PROBE_CASE], [_PROBE_CHILD], agency_id=_PROBE_AGENCY if with_grants else None, now=_PROBE_NOW
+    )
+    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+    probe_now = connection.ops.adapt_datetimefield_value(_PROBE_NOW)
+    pieces = sql.split("%s")
+    result: tuple[str, tuple[str | tuple[Any], ...]] | None = None
+    if "%%" not in sql and len(pieces) == len(params) + 1:
+        slots: list[str | tuple[Any]] = []
+        for i, param in enumerate(params):
+            if param in (_PROBE_CASE, _PROBE_CHILD):
+                if not (pieces[i].endswith(" IN (") and pieces[i + 1].startswith(")")):
+                    break
+                pieces[i] = pieces[i][: -len("IN (")] + "= ANY("
+                pieces[i + 1] = "::bigint[]" + pieces[i + 1]
+                slots.append(_CASES if param == _PROBE_CASE else _CHILDREN)
+            elif param == _PROBE_AGENCY:
+                slots.append(_AGENCY)
+            elif param in (probe_now, _PROBE_NOW):
+                slots.append(_NOW)
+            elif isinstance(param, datetime):
+                break
+            else:
+                slots.append((param,))
         else:
-            grants[(case_id, text)] = (b, c)
-            grants[(case_id, f"id:{a}")] = (b, c)
-    return facts, grants
+            text = "%s".join(pieces)
+            if not any(str(sentinel) in text for sentinel in (_PROBE_CASE, _PROBE_CHILD, _PROBE_AGENCY)):
+                result = text, tuple(slots)
+    _compiled_sql[with_grants] = result
+    return result
 
 
 _CASE, _GRANT = 0, 1

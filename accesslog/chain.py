@@ -14,6 +14,7 @@ chained older rows imports it too.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import json
@@ -53,6 +54,7 @@ def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+@functools.lru_cache(maxsize=1024)  # a page's entries share one address: parsed once
 def _ip(value: str | None) -> str | None:
     # Databases print addresses differently (PostgreSQL's inet vs text): hash the
     # exploded form, which every spelling of one address shares.

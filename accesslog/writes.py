@@ -28,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from access.scoping import Viewer, system_scope
-from accesslog.append import append
+from accesslog.append import append, append_rows
 from accesslog.basis import (
     FAMILY_CHAIN,
     Actor,
@@ -100,7 +100,9 @@ def write_reads(context: ReadContext, reads: list[NotedRead]) -> None:
 
     A fixed number of queries per call: the cases with the grants, one per linked kind
     present (guardians, consent rows), and the append itself (the actor comes with the
-    viewer's membership).
+    viewer's membership). A list page notes a thousand rows of a few kinds: the basis is
+    worked out once per kind of row and case (rows alike in what it depends on), and the
+    entries go to the log as columns (`append_rows`), not models.
     """
     viewer = context.viewer
     reads = [r for r in reads if _is_child_data(r.object_type)]
@@ -118,10 +120,10 @@ def write_reads(context: ReadContext, reads: list[NotedRead]) -> None:
     for fact in facts.values():
         by_child.setdefault(fact.child_id, []).append(fact)
     actor = actor_for(viewer)
+    common = _columns(actor, context_request_id=context.request_id, ip=context.ip)
 
-    grouped: dict[tuple[Any, ...], AccessLogEntry] = {}
-    entries: list[AccessLogEntry] = []
-    for read in reads:
+    def targets_of(read: NotedRead) -> list[tuple[int, int | None, tuple[str, int | None, int | None]]]:
+        """(child, case, basis) of each entry a read joins."""
         targets: list[tuple[int, int | None, list[CaseFact]]] = []
         if read.case_id is not None:
             case_fact = facts.get(read.case_id)
@@ -133,40 +135,79 @@ def write_reads(context: ReadContext, reads: list[NotedRead]) -> None:
         else:
             for child_id in linked.get((read.object_type, read.object_id), []):
                 targets.append((child_id, None, by_child.get(child_id, [])))
-        for child_id, case_id, child_facts in targets:
-            basis, consent_id, consent_version = basis_for(
-                viewer,
-                author_agency_id=read.author_agency_id,
-                category=read.category,
-                facts=child_facts,
-                grants=grants,
-                object_type=read.object_type,
+        return [
+            (
+                child_id,
+                case_id,
+                basis_for(
+                    viewer,
+                    author_agency_id=read.author_agency_id,
+                    category=read.category,
+                    facts=child_facts,
+                    grants=grants,
+                    object_type=read.object_type,
+                ),
             )
-            action = read.action
-            if action in _GROUPED_ACTIONS:
+            for child_id, case_id, child_facts in targets
+        ]
+
+    # The basis depends on the viewer (fixed here) and these fields of a read, and for a
+    # read tied to its child only through another row, on that row (its object id).
+    memo: dict[tuple[Any, ...], list[tuple[int, int | None, tuple[str, int | None, int | None]]]] = {}
+    grouped: dict[tuple[Any, ...], dict[str, Any]] = {}
+    rows: list[dict[str, Any]] = []
+    for read in reads:
+        alike: tuple[Any, ...] = (read.object_type, read.case_id, read.child_id, read.author_agency_id, read.category)
+        if read.case_id is None and read.child_id is None:
+            alike += (read.object_id,)
+        targets = memo.get(alike)
+        if targets is None:
+            targets = memo[alike] = targets_of(read)
+        action = read.action
+        is_grouped = action in _GROUPED_ACTIONS
+        for child_id, case_id, (basis, consent_id, consent_version) in targets:
+            if is_grouped:
                 key = (child_id, case_id, read.object_type, action, basis, consent_id, consent_version)
-                entry = grouped.get(key)
-                if entry is not None:
-                    entry.count += 1
-                    entry.object_id = ""
+                row = grouped.get(key)
+                if row is not None:
+                    row["count"] += 1
+                    row["object_id"] = ""
                     continue
-            entry = new_entry(
-                actor,
-                context_request_id=context.request_id,
-                ip=context.ip,
-                child_id=child_id,
-                case_id=case_id,
-                object_type=read.object_type,
-                object_id=read.object_id,
-                action=action,
-                basis=basis,
-                consent_id=consent_id,
-                consent_version=consent_version,
-            )
-            if action in _GROUPED_ACTIONS:
-                grouped[key] = entry
-            entries.append(entry)
-    append(entries)
+            row = {
+                **common,
+                "chain": family_chain(child_id) if actor.chain == FAMILY_CHAIN else actor.chain,
+                "child_id": child_id,
+                "case_id": case_id,
+                "object_type": read.object_type,
+                "object_id": read.object_id,
+                "action": action,
+                "basis": basis,
+                "consent_id": consent_id,
+                "consent_version": consent_version,
+            }
+            if is_grouped:
+                grouped[key] = row
+            rows.append(row)
+    append_rows(rows)
+
+
+# The columns of an entry not named by the caller, as the model's defaults set them.
+_DEFAULTS = {"count": 1, "outcome": AccessLogEntry.Outcome.ALLOWED, "consent_id": None, "consent_version": None}
+
+
+def _columns(actor: Actor, *, context_request_id: str, ip: str | None) -> dict[str, Any]:
+    """The columns every entry of one actor in one request shares."""
+    return {
+        **_DEFAULTS,
+        "actor_id": actor.user_id,
+        "actor_name": actor.name,
+        "agency_id": actor.agency_id,
+        "agency_name": actor.agency_name,
+        "role": actor.role,
+        "title": actor.title,
+        "request_id": (context_request_id or "")[:64],
+        "ip": ip or None,
+    }
 
 
 def new_entry(actor: Actor, *, context_request_id: str, ip: str | None, **fields: Any) -> AccessLogEntry:

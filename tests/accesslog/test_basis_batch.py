@@ -140,3 +140,31 @@ def test_the_grants_read_with_the_cases_are_the_grants_read_alone(world):
     assert set(facts) == {world.case.pk, world.other_case.pk}
     assert grants == alone and grants[(world.case.pk, "health")] == (consent.pk, consent.version)
     assert basis.facts_and_grants(set(), set(), agency_id=world.health.pk) == ({}, {})
+
+
+@pytest.mark.postgres
+def test_the_compiled_facts_query_answers_as_the_queryset(world):
+    """On PostgreSQL the query is compiled once with sentinels and the ids bound as arrays
+    (`basis._compiled`): the same rows as the queryset it was compiled from, for one id,
+    many, none of one kind, and with and without the grants."""
+    world.grant([world.health], ["basic", "school", "health"])
+    with system_scope():
+        assert basis._compiled(True) is not None and basis._compiled(False) is not None
+        for case_ids, child_ids in [
+            ({world.case.pk}, set()),
+            (set(), {world.other_child.pk}),
+            ({world.case.pk, world.other_case.pk}, {world.child.pk, world.other_child.pk}),
+        ]:
+            for agency_id in (None, world.health.pk):
+                now = timezone.now()
+                expected = sorted(basis._facts_query(case_ids, child_ids, agency_id=agency_id, now=now))
+                sql, slots = basis._compiled(agency_id is not None)  # type: ignore[misc]
+                bound = {"cases": sorted(case_ids), "children": sorted(child_ids), "agency": agency_id, "now": now}
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, [bound[s] if isinstance(s, str) else s[0] for s in slots])
+                    assert sorted(cursor.fetchall()) == expected
+                assert basis.facts_and_grants(case_ids, child_ids, agency_id=agency_id)[0] == {
+                    row[1]: basis.CaseFact(row[1], row[2], row[3], row[4], row[5] == "open")
+                    for row in expected
+                    if row[0] == 0
+                }

@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 
@@ -15,6 +16,7 @@ from access.scoping import Viewer
 from meetings import selectors
 from meetings.models import AgendaItem, ChildVoice, Invitation, Meeting, Preparation, PreparationSection
 from meetings.selectors import own_invitation
+from portal.folded import Fold, hydrate, rows_json
 
 View = Callable[..., HttpResponse]
 
@@ -73,17 +75,31 @@ def agenda_of(meeting: Meeting) -> list[AgendaItem]:
     return list(AgendaItem.objects.filter(meeting=meeting).select_related("written_by_guardian"))
 
 
+# The sections of a preparation, in their model's order (`PreparationSection.Meta`).
+_SECTIONS = Fold(PreparationSection, ("category",), ("position", "id"), "preparation_id")
+
+
 def meeting_context(viewer: Viewer, meeting: Meeting) -> dict[str, Any]:
     """Everything the meeting page shows, each part read through the policy."""
     invitations = invitations_of(meeting)
     agencies = [i for i in invitations if i.agency_id]
     # The page names each preparation's agency from its invitation or the meeting: the
     # preparations are read without their agency and meeting (set below, no join).
-    preparations = {p.author_agency_id: p for p in Preparation.objects.filter(meeting=meeting)}
     # Each section is read under its own category: one the viewer's agency may not read
-    # is simply absent (no count, no placeholder).
+    # is simply absent (no count, no placeholder). The sections ride in the preparations'
+    # query (`portal.folded`); a section is visible only with its preparation (its rule),
+    # so these are the rows a read of the meeting's sections gives, noted as that read.
+    read = list(
+        Preparation.objects.filter(meeting=meeting).annotate(
+            sections_json=rows_json(
+                _SECTIONS, policy.visible_to(PreparationSection, viewer).filter(preparation_id=OuterRef("pk"))
+            )
+        )
+    )
+    preparations = {p.author_agency_id: p for p in read}
+    folded = sorted((s for p in read for s in p.sections_json or []), key=lambda s: s["preparation_id"])  # type: ignore[attr-defined]
     sections: dict[int, list[PreparationSection]] = {}
-    for section in PreparationSection.objects.filter(preparation__meeting=meeting).select_related("category"):
+    for section in hydrate(viewer, _SECTIONS, folded):
         sections.setdefault(section.preparation_id, []).append(section)
     for prep in preparations.values():
         prep.meeting = meeting  # the page's own meeting (`is_late` reads its deadline): no join

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from access import policy
 from access.policy import BASIC_CATEGORY, in_force
 from access.scoping import Viewer, scope, system_scope
-from meetings.models import Invitation, Meeting, Preparation
+from meetings.models import AgendaItem, ChildVoice, Invitation, Meeting, Preparation
 from meetings.recipients import REACHABLE_CONTACT
 from portal.folded import Fold, hydrate, rows_json
 
@@ -117,6 +117,29 @@ def meeting_for_page(viewer: Viewer, meeting_uuid: Any) -> Meeting:
     try:
         with scope(viewer):
             return Meeting.objects.select_related("case__child", "author_agency").get(uuid=meeting_uuid)
+    except (Meeting.DoesNotExist, ValueError, TypeError, ValidationError):
+        return policy.get_or_404(Meeting, viewer, uuid=meeting_uuid)
+
+
+# The meeting page's agenda and the child's words, read with the meeting (`portal.folded`).
+AGENDA = Fold(AgendaItem, ("written_by_guardian",), ("position", "id"), "meeting_id")
+VOICES = Fold(ChildVoice, (), ("id",), "meeting_id")
+
+
+def meeting_for_detail(viewer: Viewer, meeting_uuid: Any) -> Meeting:
+    """`meeting_for_page` with the meeting's agenda items and the child's words the viewer
+    may see as JSON columns (`agenda_json`, `voices_json`) of the same query. The page
+    hydrates each where it used to read it (`portal.folded.hydrate`), so the access log
+    notes the same rows in the same order."""
+    agenda = policy.visible_to(AgendaItem, viewer).filter(meeting_id=OuterRef("pk"))
+    voices = policy.visible_to(ChildVoice, viewer).filter(meeting_id=OuterRef("pk"))
+    try:
+        with scope(viewer):
+            return (
+                Meeting.objects.select_related("case__child", "author_agency")
+                .annotate(agenda_json=rows_json(AGENDA, agenda), voices_json=rows_json(VOICES, voices))
+                .get(uuid=meeting_uuid)
+            )
     except (Meeting.DoesNotExist, ValueError, TypeError, ValidationError):
         return policy.get_or_404(Meeting, viewer, uuid=meeting_uuid)
 

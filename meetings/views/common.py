@@ -71,9 +71,21 @@ def invitations_of(meeting: Meeting) -> list[Invitation]:
     return sorted(rows, key=lambda i: (order[i.invitee_kind], i.pk))
 
 
-def agenda_of(meeting: Meeting) -> list[AgendaItem]:
+def agenda_of(meeting: Meeting, viewer: Viewer | None = None) -> list[AgendaItem]:
+    folded = getattr(meeting, "agenda_json", _UNREAD)  # read with the meeting (`meeting_for_detail`)
+    if folded is not _UNREAD and viewer is not None:
+        return hydrate(viewer, selectors.AGENDA, folded)
     return list(AgendaItem.objects.filter(meeting=meeting).select_related("written_by_guardian"))
 
+
+def voices_of(viewer: Viewer, meeting: Meeting) -> list[ChildVoice]:
+    folded = getattr(meeting, "voices_json", _UNREAD)
+    if folded is not _UNREAD:
+        return hydrate(viewer, selectors.VOICES, folded)
+    return list(ChildVoice.objects.filter(meeting=meeting))
+
+
+_UNREAD = object()
 
 # The sections of a preparation, in their model's order (`PreparationSection.Meta`).
 _SECTIONS = Fold(PreparationSection, ("category",), ("position", "id"), "preparation_id")
@@ -104,7 +116,7 @@ def meeting_context(viewer: Viewer, meeting: Meeting) -> dict[str, Any]:
     for prep in preparations.values():
         prep.meeting = meeting  # the page's own meeting (`is_late` reads its deadline): no join
         prep.visible_sections = sections.get(prep.pk, [])  # type: ignore[attr-defined]
-    voices = list(ChildVoice.objects.filter(meeting=meeting))
+    voices = voices_of(viewer, meeting)
     mine = own_invitation(viewer, meeting, invitations)
     is_coordinator = policy.is_coordinator_of(viewer, meeting.case)
     # The team, read once for the coordinator: whom the "invite more" form offers, and the
@@ -126,7 +138,7 @@ def meeting_context(viewer: Viewer, meeting: Meeting) -> dict[str, Any]:
         "preparation_rows": [(i, preparations.get(i.agency_id)) for i in agencies],
         "organiser_preparation": preparations.get(meeting.author_agency_id),
         "own_preparation": preparations.get(viewer.agency_id) if viewer.is_staff else None,
-        "agenda": agenda_of(meeting),
+        "agenda": agenda_of(meeting, viewer),
         "child_voice": voices[0] if voices else None,
         "own_invitation": mine,
         "is_coordinator": is_coordinator,

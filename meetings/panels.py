@@ -16,10 +16,9 @@ def _home(viewer: Viewer) -> dict[str, Any]:
     """Upcoming meetings (and, for staff, preparations due) for the home page."""
     if not (viewer.is_staff or viewer.is_family):
         return {"upcoming": [], "preparations_due": []}
-    upcoming = list(selectors.meeting_list(viewer=viewer, upcoming=True, limit=HOME_LIMIT))
     rows = []
-    for m in upcoming:
-        invitations = getattr(m, "active_invitations", [])  # prefetched by the selector
+    for m in selectors.upcoming_for_home(viewer, limit=HOME_LIMIT):
+        invitations = m.active_invitations  # type: ignore[attr-defined]  # read with the meetings
         rows.append({"meeting": m, "own": selectors.own_invitation(viewer, m, invitations), "invitations": invitations})
     return {
         "upcoming": rows,

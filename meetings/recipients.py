@@ -24,16 +24,14 @@ class Recipient:
     language: str = "sv"
 
 
+# A team row whose named contact can be reached: an active membership of that same
+# agency, of an active user (also the meeting page's "reachable", `invitable_agencies`).
+REACHABLE_CONTACT = Q(contact__agency_id=F("agency_id"), contact__is_active=True, contact__user__is_active=True)
+
+
 def _reachable_contacts(case_id: int) -> Q:
-    """Team rows of the case, still in the team, whose named contact can be reached: an
-    active membership of that same agency, of an active user."""
-    return Q(
-        case_id=case_id,
-        left_at__isnull=True,
-        contact__agency_id=F("agency_id"),
-        contact__is_active=True,
-        contact__user__is_active=True,
-    )
+    """Team rows of the case, still in the team, whose named contact can be reached."""
+    return Q(case_id=case_id, left_at__isnull=True) & REACHABLE_CONTACT
 
 
 def agency_user_ids(case_id: int, agency_id: int) -> list[int]:

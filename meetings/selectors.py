@@ -9,14 +9,15 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from access import policy
 from access.policy import BASIC_CATEGORY, in_force
 from access.scoping import Viewer, scope, system_scope
-from meetings.models import Invitation, Meeting, Preparation
+from meetings.models import AgendaItem, ChildVoice, Invitation, Meeting, Preparation
+from meetings.recipients import REACHABLE_CONTACT
 from portal.folded import Fold, hydrate, rows_json
 
 
@@ -71,16 +72,11 @@ def invitable_agencies(viewer: Viewer, case) -> TeamAgencies:  # type: ignore[no
         consented = ConsentGrant.objects.filter(
             in_force(now), case_id=case.pk, category__code=BASIC_CATEGORY, agency_id=OuterRef("agency_id")
         )
-        # The row itself is in the team (case, not left): reachable is `_reachable_contacts`
-        # on its own contact, read with it (LEFT JOINs) instead of an EXISTS of the row again.
+        # The row itself is in the team (case, not left): reachable is the rest of
+        # `recipients._reachable_contacts`, on its own contact (LEFT JOINs; NULL without one).
         team = list(
             TeamMember.objects.filter(case_id=case.pk, left_at__isnull=True)
-            .annotate(
-                consented=Exists(consented),
-                contact_agency_id=F("contact__agency_id"),
-                contact_active=F("contact__is_active"),
-                contact_user_active=F("contact__user__is_active"),
-            )
+            .annotate(consented=Exists(consented), reachable=ExpressionWrapper(REACHABLE_CONTACT, BooleanField()))
             .select_related("agency")
             .order_by("agency__name")
         )
@@ -102,14 +98,7 @@ def invitable_agencies(viewer: Viewer, case) -> TeamAgencies:  # type: ignore[no
             )
         else:
             options.append(AgencyOption(agency.pk, agency.name, True))
-    reachable = {
-        m.agency_id
-        for m in team
-        if m.contact_id is not None
-        and m.contact_agency_id == m.agency_id  # type: ignore[attr-defined]
-        and m.contact_active  # type: ignore[attr-defined]
-        and m.contact_user_active  # type: ignore[attr-defined]
-    }
+    reachable = {m.agency_id for m in team if m.reachable}  # type: ignore[attr-defined]
     return TeamAgencies(options=options, reachable=reachable)
 
 
@@ -128,6 +117,29 @@ def meeting_for_page(viewer: Viewer, meeting_uuid: Any) -> Meeting:
     try:
         with scope(viewer):
             return Meeting.objects.select_related("case__child", "author_agency").get(uuid=meeting_uuid)
+    except (Meeting.DoesNotExist, ValueError, TypeError, ValidationError):
+        return policy.get_or_404(Meeting, viewer, uuid=meeting_uuid)
+
+
+# The meeting page's agenda and the child's words, read with the meeting (`portal.folded`).
+AGENDA = Fold(AgendaItem, ("written_by_guardian",), ("position", "id"), "meeting_id")
+VOICES = Fold(ChildVoice, (), ("id",), "meeting_id")
+
+
+def meeting_for_detail(viewer: Viewer, meeting_uuid: Any) -> Meeting:
+    """`meeting_for_page` with the meeting's agenda items and the child's words the viewer
+    may see as JSON columns (`agenda_json`, `voices_json`) of the same query. The page
+    hydrates each where it used to read it (`portal.folded.hydrate`), so the access log
+    notes the same rows in the same order."""
+    agenda = policy.visible_to(AgendaItem, viewer).filter(meeting_id=OuterRef("pk"))
+    voices = policy.visible_to(ChildVoice, viewer).filter(meeting_id=OuterRef("pk"))
+    try:
+        with scope(viewer):
+            return (
+                Meeting.objects.select_related("case__child", "author_agency")
+                .annotate(agenda_json=rows_json(AGENDA, agenda), voices_json=rows_json(VOICES, voices))
+                .get(uuid=meeting_uuid)
+            )
     except (Meeting.DoesNotExist, ValueError, TypeError, ValidationError):
         return policy.get_or_404(Meeting, viewer, uuid=meeting_uuid)
 
@@ -169,6 +181,33 @@ def meeting_list(*, viewer: Viewer, upcoming: bool = True, limit: int = 100) -> 
 # A meeting's active invitations, read with the meeting (portal.folded): their own
 # columns, ordered as the model orders them.
 _INVITATIONS = Fold(Invitation, (), ("id",), "meeting_id")
+
+
+# The home panel's invitations: with the agency, guardian and external contact it names.
+_HOME_INVITATIONS = Fold(Invitation, ("agency", "guardian", "external"), ("id",), "meeting_id")
+
+
+def upcoming_for_home(viewer: Viewer, *, limit: int) -> list[Meeting]:
+    """`meeting_list(upcoming=True)` with each meeting's active invitations the viewer may
+    see (`active_invitations`) read in the same query (`portal.folded`) instead of a
+    prefetch: the same rows, noted for the access log as one read of them (after the
+    meetings, where the prefetch noted them before)."""
+    now = timezone.now()
+    invitations = policy.visible_to(Invitation, viewer).filter(meeting_id=OuterRef("pk"), withdrawn_at__isnull=True)
+    rows: list[Meeting] = list(
+        policy.visible_to(Meeting, viewer)
+        .filter(ends_at__gt=now, status=Meeting.Status.PLANNED)
+        .select_related("case__child", "author_agency")
+        .annotate(invitations_json=rows_json(_HOME_INVITATIONS, invitations))
+        .order_by("starts_at")[:limit]
+    )
+    read = hydrate(viewer, _HOME_INVITATIONS, [i for m in rows for i in m.invitations_json or []])  # type: ignore[attr-defined]
+    by_meeting: dict[int, list[Invitation]] = {}
+    for invitation in read:
+        by_meeting.setdefault(invitation.meeting_id, []).append(invitation)
+    for meeting in rows:
+        meeting.active_invitations = by_meeting.get(meeting.pk, [])  # type: ignore[attr-defined]
+    return rows
 
 
 def case_meetings(*, viewer: Viewer, case) -> tuple[list[Meeting], list[Meeting]]:  # type: ignore[no-untyped-def]

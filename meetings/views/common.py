@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 
@@ -15,6 +16,7 @@ from access.scoping import Viewer
 from meetings import selectors
 from meetings.models import AgendaItem, ChildVoice, Invitation, Meeting, Preparation, PreparationSection
 from meetings.selectors import own_invitation
+from portal.folded import Fold, hydrate, rows_json
 
 View = Callable[..., HttpResponse]
 
@@ -69,8 +71,24 @@ def invitations_of(meeting: Meeting) -> list[Invitation]:
     return sorted(rows, key=lambda i: (order[i.invitee_kind], i.pk))
 
 
-def agenda_of(meeting: Meeting) -> list[AgendaItem]:
+def agenda_of(meeting: Meeting, viewer: Viewer | None = None) -> list[AgendaItem]:
+    folded = getattr(meeting, "agenda_json", _UNREAD)  # read with the meeting (`meeting_for_detail`)
+    if folded is not _UNREAD and viewer is not None:
+        return hydrate(viewer, selectors.AGENDA, folded)
     return list(AgendaItem.objects.filter(meeting=meeting).select_related("written_by_guardian"))
+
+
+def voices_of(viewer: Viewer, meeting: Meeting) -> list[ChildVoice]:
+    folded = getattr(meeting, "voices_json", _UNREAD)
+    if folded is not _UNREAD:
+        return hydrate(viewer, selectors.VOICES, folded)
+    return list(ChildVoice.objects.filter(meeting=meeting))
+
+
+_UNREAD = object()
+
+# The sections of a preparation, in their model's order (`PreparationSection.Meta`).
+_SECTIONS = Fold(PreparationSection, ("category",), ("position", "id"), "preparation_id")
 
 
 def meeting_context(viewer: Viewer, meeting: Meeting) -> dict[str, Any]:
@@ -79,16 +97,26 @@ def meeting_context(viewer: Viewer, meeting: Meeting) -> dict[str, Any]:
     agencies = [i for i in invitations if i.agency_id]
     # The page names each preparation's agency from its invitation or the meeting: the
     # preparations are read without their agency and meeting (set below, no join).
-    preparations = {p.author_agency_id: p for p in Preparation.objects.filter(meeting=meeting)}
     # Each section is read under its own category: one the viewer's agency may not read
-    # is simply absent (no count, no placeholder).
+    # is simply absent (no count, no placeholder). The sections ride in the preparations'
+    # query (`portal.folded`); a section is visible only with its preparation (its rule),
+    # so these are the rows a read of the meeting's sections gives, noted as that read.
+    read = list(
+        Preparation.objects.filter(meeting=meeting).annotate(
+            sections_json=rows_json(
+                _SECTIONS, policy.visible_to(PreparationSection, viewer).filter(preparation_id=OuterRef("pk"))
+            )
+        )
+    )
+    preparations = {p.author_agency_id: p for p in read}
+    folded = sorted((s for p in read for s in p.sections_json or []), key=lambda s: s["preparation_id"])  # type: ignore[attr-defined]
     sections: dict[int, list[PreparationSection]] = {}
-    for section in PreparationSection.objects.filter(preparation__meeting=meeting).select_related("category"):
+    for section in hydrate(viewer, _SECTIONS, folded):
         sections.setdefault(section.preparation_id, []).append(section)
     for prep in preparations.values():
         prep.meeting = meeting  # the page's own meeting (`is_late` reads its deadline): no join
         prep.visible_sections = sections.get(prep.pk, [])  # type: ignore[attr-defined]
-    voices = list(ChildVoice.objects.filter(meeting=meeting))
+    voices = voices_of(viewer, meeting)
     mine = own_invitation(viewer, meeting, invitations)
     is_coordinator = policy.is_coordinator_of(viewer, meeting.case)
     # The team, read once for the coordinator: whom the "invite more" form offers, and the
@@ -110,7 +138,7 @@ def meeting_context(viewer: Viewer, meeting: Meeting) -> dict[str, Any]:
         "preparation_rows": [(i, preparations.get(i.agency_id)) for i in agencies],
         "organiser_preparation": preparations.get(meeting.author_agency_id),
         "own_preparation": preparations.get(viewer.agency_id) if viewer.is_staff else None,
-        "agenda": agenda_of(meeting),
+        "agenda": agenda_of(meeting, viewer),
         "child_voice": voices[0] if voices else None,
         "own_invitation": mine,
         "is_coordinator": is_coordinator,

@@ -115,7 +115,7 @@ def meeting_call(request: HttpRequest, case_uuid: Any) -> HttpResponse:
 @signed_in
 def meeting_detail(request: HttpRequest, meeting_uuid: Any) -> HttpResponse:
     viewer = viewer_of(request)
-    meeting = get_meeting(request, meeting_uuid)
+    meeting = selectors.meeting_for_detail(viewer, meeting_uuid)
     context = meeting_context(viewer, meeting)
     mine = context["own_invitation"]
     if mine is not None:

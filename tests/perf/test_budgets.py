@@ -55,11 +55,14 @@ BUDGET = {
     # meetings' queries (portal/folded.py): 17 -> 9.
     "case_coordinator": 9,
     "case_consent": 9,
-    "meeting_coordinator": 13,
-    "meeting_consent": 11,
+    # The meeting page's preparation sections ride in the preparations' query, its agenda
+    # and the child's words in the meeting's (portal/folded.py): 13 -> 10.
+    "meeting_coordinator": 10,
+    "meeting_consent": 8,
     # Family home: the consents waiting for an answer in 4 queries, not 8 (versions and
-    # maturity in one read, no recipients: the home names none).
-    "family_home": 12,
+    # maturity in one read, no recipients: the home names none); the meetings panel's
+    # invitations in the meetings' query: 12 -> 11.
+    "family_home": 11,
     "notifications": 7,
     "log_review": 8,
     "family_log": 7,

@@ -47,7 +47,9 @@ def _log_entry(model: type[models.Model], viewer: Viewer) -> Q:
 def register_rules() -> None:
     from accesslog import writes
 
-    register("accesslog.AccessLogEntry", _log_entry)
+    # Inline: the family's and the admin's log pages read the newest entries of a child or
+    # an agency out of many thousands; see `register`.
+    register("accesslog.AccessLogEntry", _log_entry, inline=True)
     policy.connect_log(
         policy.LogSink(write_reads=writes.write_reads, note_denied=writes.note_denied, links=writes.LINKS)
     )

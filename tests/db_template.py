@@ -10,6 +10,7 @@ migration makes a new template; older templates of the same database are dropped
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -20,6 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,8 +63,6 @@ def _locked(name: str) -> Iterator[None]:
 
 
 def _admin(settings_dict: dict[str, Any]) -> Any:
-    import psycopg
-
     return psycopg.connect(_url(settings_dict, "postgres"), autocommit=True)
 
 
@@ -87,12 +88,14 @@ def ensure_template(settings_dict: dict[str, Any]) -> str:
             "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
             [prefix.replace("_", r"\_") + "%", template],
         ).fetchall():
-            conn.execute(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
+            with contextlib.suppress(psycopg.errors.ObjectInUse):  # another run is cloning it
+                conn.execute(f'DROP DATABASE IF EXISTS "{stale}"')
     return template
 
 
 def clone(settings_dict: dict[str, Any], template: str, name: str) -> None:
-    """(Re)create database `name` as a copy of `template`."""
+    """(Re)create database `name` as a copy of `template`. A database of that name still in
+    use (another run's) is not dropped: PostgreSQL refuses, as Django's own set-up does."""
     with _locked(template), _admin(settings_dict) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')

@@ -10,6 +10,9 @@ from access.scoping import system_scope
 from cases.models import SharedItem
 from tests.world import World, category
 
+# The state machine's module is not a test file; its asserts report as a test's do.
+pytest.register_assert_rewrite("tests.consent.state_machine")
+
 
 @pytest.fixture
 def lost_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, list[int]]]:

@@ -158,12 +158,15 @@ def server() -> Iterator[Server]:
     pg = _pg_url()
     db_name = None
     if pg:
-        import psycopg
+        from django.db import connections
+
+        from tests import db_template
 
         db_name = f"svp_e2e_{uuid.uuid4().hex[:8]}"
-        admin_url = pg.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{db_name}"')
+        # A copy of the migrated template the unit tests use (tests/db_template.py); the
+        # migrate below then finds nothing to do, as on a server already up to date.
+        settings_dict = connections["default"].settings_dict
+        db_template.clone(settings_dict, db_template.ensure_template(settings_dict), db_name)
         env["DATABASE_URL"] = pg.rsplit("/", 1)[0] + "/" + db_name
     else:
         env.pop("DATABASE_URL", None)

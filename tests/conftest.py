@@ -37,6 +37,8 @@ SLOW_FILES = [
     "tests/security/test_access_matrix.py",
     "tests/security/test_write_disclosure.py",
     "tests/security/test_access_matrix_more.py",
+    "tests/security/test_access_matrix_expired.py",
+    "tests/security/test_access_matrix_refused.py",
     "tests/api/test_schemathesis.py",
     "tests/consent/test_state_machine_1.py",
     "tests/consent/test_state_machine_2.py",

@@ -1,14 +1,13 @@
-"""The access matrix's remaining consent states (see test_access_matrix.py): a file of
-their own so a second pytest-xdist worker can run them."""
+"""The access matrix's consent states none and other_category (see test_access_matrix.py): a file of
+their own so another pytest-xdist worker can run them."""
 
 import pytest
 
-from tests.security import matrix
-from tests.security.test_access_matrix import FIRST_STATES, run_state
+from tests.security.test_access_matrix import SHARES, run_state
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("state", [s for s in matrix.STATES if s not in FIRST_STATES])
+@pytest.mark.parametrize("state", SHARES[1])
 def test_access_matrix(world, state, request):
     run_state(world, state, request)

@@ -1,0 +1,13 @@
+"""The access matrix's consent states expired and revoked (see test_access_matrix.py): a file of
+their own so another pytest-xdist worker can run them."""
+
+import pytest
+
+from tests.security.test_access_matrix import SHARES, run_state
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("state", SHARES[2])
+def test_access_matrix(world, state, request):
+    run_state(world, state, request)

@@ -150,9 +150,16 @@ def case_open(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
     """The hub of the collaboration: team, coordinator, consents, shared items, plan, and
     the panels other apps fill. A fixed number of queries."""
-    viewer = viewer_of(request)
-    # The panels' reads of cases' own tables ride in the case's query (selectors_hub).
-    case = case_or_404(request, case_uuid, queryset=selectors.case_hub_queryset(viewer=viewer))
+    viewer = require_staff(request)
+    # The panels' reads of cases' own tables ride in the case's query (selectors_hub),
+    # compiled once per process and kind of viewer; as case_or_404 for the rest.
+    try:
+        case = selectors_hub.case_hub_get(case_uuid, viewer=viewer)
+    except ValueError:
+        raise Http404 from None
+    if case is None:
+        policy.note_denied(viewer, Case, {"uuid": case_uuid})
+        raise Http404
     reads = selectors_hub.hub_reads(case, viewer=viewer)
     guardianships = reads.guardianships
     current = reads.appointment

@@ -31,7 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, models
-from django.db.models.query import get_related_populators
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 from django.utils import timezone
 
 from access import compiled, policy

@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import connections, models
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from access import compiled, policy
 from access.scoping import Viewer
@@ -99,7 +100,7 @@ class _Entry:
         return params
 
 
-_cache: dict[tuple[str, str, str, str], _Entry] = {}
+_cache: dict[tuple[str, str, str, str, str], _Entry] = {}
 _lock = threading.Lock()
 
 
@@ -152,7 +153,8 @@ def _prepare(build: Build, viewer: Viewer, values: Mapping[str, Any], connection
 
 
 def _entry(name: str, build: Build, viewer: Viewer, values: Mapping[str, Any], connection: Any) -> _Entry:
-    key = (connection.alias, name, viewer.kind, viewer.role)
+    # The language too: a query may order or label by the reader's language.
+    key = (connection.alias, name, viewer.kind, viewer.role, get_language() or "")
     entry = _cache.get(key)
     if entry is None:
         with _lock:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, JSONField, OuterRef, Q, QuerySet, Subquery
@@ -69,15 +70,16 @@ def case_get_queryset(*, viewer: Viewer) -> QuerySet[Case]:
     )
 
 
-def case_hub_queryset(*, viewer: Viewer) -> QuerySet[Case]:
+def case_hub_queryset(*, viewer: Viewer, today: date | None = None) -> QuerySet[Case]:
     """The collaboration for its page, in the one query that finds it: also the counts of
     the plan's actions the viewer may see (`plan_counts`), the child's newest maturity
     assessment level (`maturity_level`, for the consent cards) and the page's panel reads
     (`cases.selectors_hub`). All are subqueries of the scoped managers, so the policy
-    restricts them as it restricts their own reads."""
+    restricts them as it restricts their own reads. `today`: the day actions fall overdue
+    after (default: today)."""
     from cases.selectors_hub import hub_annotations
 
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     open_statuses = list(PlanAction.OPEN_STATUSES)
     counts = (
         visible_to(PlanAction, viewer)

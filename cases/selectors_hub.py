@@ -8,10 +8,14 @@ for the access log as that read would have noted them. One query instead of seve
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.query import MAX_GET_RESULTS
+from django.utils import timezone
 
 from access.policy import visible_to
 from access.scoping import Viewer
@@ -24,6 +28,7 @@ from cases.models import (
     SharedItem,
     TeamMember,
 )
+from portal import prepared
 from portal.folded import Fold, hydrate, rows_json
 
 # The folded reads, in the order the page read them one by one: name -> (how, filter).
@@ -60,6 +65,28 @@ def hub_annotations(*, viewer: Viewer) -> dict[str, Subquery]:
     return {
         name: rows_json(fold, visible_to(fold.model, viewer).filter(**where)) for name, (fold, where) in _FOLDS.items()
     }
+
+
+def _hub_query(viewer: Viewer, values: Mapping[str, Any]) -> QuerySet[Case]:
+    """The page's case query as `case_hub_queryset(...).get(uuid=...)` runs it."""
+    from cases.selectors import case_hub_queryset
+
+    queryset = case_hub_queryset(viewer=viewer, today=values["today"]).filter(uuid=values["uuid"]).order_by()
+    queryset.query.set_limits(high=MAX_GET_RESULTS)
+    return queryset
+
+
+def case_hub_get(case_uuid: Any, *, viewer: Viewer) -> Case | None:
+    """The collaboration for its page as `cases.selectors.case_hub_queryset` reads it, or
+    None when the viewer may not see it (or there is none). One query, its SQL compiled
+    once per process and kind of viewer (`portal.prepared`); the case noted for the log
+    as the queryset's `get` would have. Raises ValueError for a malformed uuid."""
+    if not isinstance(case_uuid, UUID):
+        case_uuid = UUID(str(case_uuid))
+    rows = prepared.rows(
+        "cases.hub", _hub_query, viewer=viewer, values={"uuid": case_uuid, "today": timezone.localdate()}
+    )
+    return rows[0] if len(rows) == 1 else None
 
 
 @dataclass

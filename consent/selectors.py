@@ -9,11 +9,11 @@ The cards themselves (states, parties, sentences) are `consent.cards`, re-export
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,6 +43,7 @@ from consent.cards import (
 )
 from consent.models import Consent, ConsentDecision, ConsentGrant, ConsentScope, InformationCategory, MaturityAssessment
 from consent.services import newest_versions_q
+from portal import prepared
 from portal.folded import Fold, hydrate, rows_json
 
 __all__ = [
@@ -350,6 +351,21 @@ def waiting_for_me(viewer: Viewer) -> list[ConsentCard]:
 _DECISIONS = Fold(ConsentDecision, ("recorded_by", "oral_to__user"), ("id",), "consent_id")
 
 
+def _case_versions(viewer: Viewer, values: Mapping[str, Any]) -> QuerySet[Consent]:
+    """Every version of the case's consents the viewer may see, with "newest" and the
+    decisions on each (`case_cards`)."""
+    return (
+        visible_to(Consent, viewer)
+        .filter(case_id=values["case_id"])
+        .annotate(
+            is_newest=newest_versions_q(),
+            decisions_json=rows_json(_DECISIONS, visible_to(ConsentDecision, viewer).filter(consent_id=OuterRef("pk"))),
+        )
+        .select_related("created_by", "created_by_agency")
+        .order_by("series", "version")
+    )
+
+
 def case_cards(
     viewer: Viewer,
     case: Any,
@@ -364,15 +380,8 @@ def case_cards(
     version of the case is read in one query: the cards' versions in force are among
     them, and the older ones say who asked and who narrowed. `case` is the page's, with
     `child` and `owner_agency__principal` selected."""
-    versions = list(
-        Consent.objects.filter(case_id=case.pk)
-        .annotate(
-            is_newest=newest_versions_q(),
-            decisions_json=rows_json(_DECISIONS, ConsentDecision.objects.filter(consent_id=OuterRef("pk"))),
-        )
-        .select_related("created_by", "created_by_agency")
-        .order_by("series", "version")
-    )
+    # Compiled once per process and kind of viewer; the case and the viewer bound per call.
+    versions = prepared.rows("consent.case_versions", _case_versions, viewer=viewer, values={"case_id": case.pk})
     for version in versions:
         version.case = case  # the page's case: no second read of the case and its child
     consents = sorted(

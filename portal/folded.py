@@ -16,6 +16,7 @@ string order; SQLite before 3.44 has no ORDER BY inside an aggregate).
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -149,31 +150,58 @@ def rows_json(fold: Fold, queryset: models.QuerySet[Any]) -> Subquery:
     return Subquery(rows, output_field=JSONField())
 
 
-def _python(field: Any, value: Any) -> Any:
-    """A column's value as read from JSON, as the field gives it from a plain read."""
-    if value is None:
-        return None
+def _datetime(value: Any) -> Any:
+    parsed = parse_datetime(value) if isinstance(value, str) else value
+    if parsed is not None and parsed.tzinfo is None:  # SQLite keeps UTC without offset
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return parsed
+
+
+def _date(value: Any) -> Any:
+    return parse_date(value) if isinstance(value, str) else value
+
+
+def _same_or(kind: type, to_python: Any) -> Any:
+    """A value JSON already gives as the field gives it (text, whole numbers) as it is."""
+    return lambda value: value if value.__class__ is kind else to_python(value)
+
+
+def _converter(field: Any) -> Any:
+    """How a column's value as read from JSON becomes what the field gives from a plain
+    read (None stays None)."""
     if isinstance(field, models.DateTimeField):
-        parsed = parse_datetime(value) if isinstance(value, str) else value
-        if parsed is not None and parsed.tzinfo is None:  # SQLite keeps UTC without offset
-            parsed = parsed.replace(tzinfo=datetime.UTC)
-        return parsed
+        return _datetime
     if isinstance(field, models.DateField):
-        return parse_date(value) if isinstance(value, str) else value
+        return _date
     if isinstance(field, models.BooleanField):
-        return bool(value)
-    return field.to_python(value)
+        return bool
+    if isinstance(field, models.CharField | models.TextField):
+        return _same_or(str, field.to_python)
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    if isinstance(target, models.IntegerField):
+        return _same_or(int, field.to_python)
+    return field.to_python
 
 
-def _instance(model: type[models.Model], data: dict[str, Any], tree: dict[str, Any]) -> models.Model | None:
+@functools.cache
+def _plan(model: type[models.Model]) -> tuple[str, list[str], list[tuple[str, Any]]]:
+    """The model's key, its concrete columns' names and each column's converter."""
     fields = _concrete(model)
-    if data.get(model._meta.pk.attname) is None:  # type: ignore[union-attr]
+    return model._meta.pk.attname, [f.attname for f in fields], [(f.attname, _converter(f)) for f in fields]  # type: ignore[union-attr]
+
+
+def _instance(
+    model: type[models.Model], data: dict[str, Any], tree: dict[str, Any], alias: str = "default"
+) -> models.Model | None:
+    pk, names, converters = _plan(model)
+    if data.get(pk) is None:
         return None  # a nullable relation that is not set
-    values = [_python(f, data.get(f.attname)) for f in fields]
-    obj = model.from_db(connection.alias, [f.attname for f in fields], values)
+    get = data.get
+    values = [None if (value := get(name)) is None else convert(value) for name, convert in converters]
+    obj = model.from_db(alias, names, values)
     for name, subtree in tree.items():
         field = model._meta.get_field(name)
-        field.set_cached_value(obj, _instance(field.related_model, data.get(name) or {}, subtree))  # type: ignore[arg-type,union-attr]
+        field.set_cached_value(obj, _instance(field.related_model, get(name) or {}, subtree, alias))  # type: ignore[arg-type,union-attr]
     return obj
 
 
@@ -196,7 +224,8 @@ def hydrate(viewer: Viewer, fold: Fold, value: Any, **attrs: Any) -> list[Any]:
         data = list(value)
     model = fold.model
     tree = _tree(fold.related)
-    rows = [_instance(model, row, tree) for row in data]
+    alias = connection.alias
+    rows = [_instance(model, row, tree, alias) for row in data]
     for name, attr in attrs.items():
         for obj in rows:
             setattr(obj, name, attr)

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from access import policy
@@ -150,9 +151,16 @@ def case_open(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
     """The hub of the collaboration: team, coordinator, consents, shared items, plan, and
     the panels other apps fill. A fixed number of queries."""
-    viewer = viewer_of(request)
-    # The panels' reads of cases' own tables ride in the case's query (selectors_hub).
-    case = case_or_404(request, case_uuid, queryset=selectors.case_hub_queryset(viewer=viewer))
+    viewer = require_staff(request)
+    # The panels' reads of cases' own tables ride in the case's query (selectors_hub),
+    # compiled once per process and kind of viewer; as case_or_404 for the rest.
+    try:
+        case = selectors_hub.case_hub_get(case_uuid, viewer=viewer)
+    except ValueError:
+        raise Http404 from None
+    if case is None:
+        policy.note_denied(viewer, Case, {"uuid": case_uuid})
+        raise Http404
     reads = selectors_hub.hub_reads(case, viewer=viewer)
     guardianships = reads.guardianships
     current = reads.appointment
@@ -168,8 +176,7 @@ def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
         "handover_pending": current is not None and current.handed_over_at is None,
         "shared_items": reads.shared_items,
         "plan_counts": selectors.hub_plan_counts(case),
-        "level_form": LevelForm(initial={"level": case.level}),
-        "contact_form": ContactForm(),
+        **steering_forms(case.level),
         "is_owner_agency": viewer.agency_id == case.owner_agency_id,
         # The consent cards take what was read above: the guardians with custody and the
         # child's maturity level (read with the case).
@@ -182,6 +189,22 @@ def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
         ),
     }
     return render(request, "cases/case_detail.html", context)
+
+
+_STEERING: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def steering_forms(level: str) -> dict[str, str]:
+    """The coordinator's two forms on the page (level, contact) as HTML, rendered once per
+    language and level: unbound forms whose HTML depends on nothing else."""
+    key = (get_language(), level)
+    forms = _STEERING.get(key)
+    if forms is None:
+        forms = _STEERING[key] = {
+            "level_form": LevelForm(initial={"level": level}).render(),
+            "contact_form": ContactForm().render(),
+        }
+    return forms
 
 
 def case_level(request: HttpRequest, case_uuid: str) -> HttpResponse:

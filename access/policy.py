@@ -93,23 +93,23 @@ def never_shared_types() -> frozenset[str]:
 # --------------------------------------------------------------------------------------
 
 _rules: dict[str, tuple[Rule, str]] = {}
-_inline: set[str] = set()
+_inline: dict[str, Callable[[Viewer], bool]] = {}
 
 
-def register(label: str, rule: Rule, *, inline: bool = False) -> None:
+def register(label: str, rule: Rule, *, inline: Callable[[Viewer], bool] | None = None) -> None:
     """`rule(model, viewer)` is the condition on `label`'s rows that `viewer` may see.
     Anonymous viewers never reach a rule (they see nothing).
 
-    `inline`: the rule's condition goes into the query's own WHERE, built per query (as
-    `rule_q`), instead of as `pk IN (<the compiled rule>)`. For a table read newest first
+    `inline(viewer)`: when true, the rule's condition goes into the query's own WHERE,
+    built per query (as `rule_q`), instead of as `pk IN (<the compiled rule>)`. For a table read newest first
     in pages out of many thousands of rows (the access log): PostgreSQL can then walk the
     table's index and stop at the page, where `pk IN (...)` makes it read every row the
     rule lets through first. It costs building the condition on each query."""
     if label in _rules and _rules[label][0] is not rule:
         raise ScopeError(f"Two access rules for {label}.")
     _rules[label] = (rule, rule.__module__)
-    if inline:
-        _inline.add(label)
+    if inline is not None:
+        _inline[label] = inline
 
 
 def rule_table() -> dict[str, str]:
@@ -149,7 +149,8 @@ def restrict(queryset: models.QuerySet[M], viewer: Viewer, *, fresh: bool = Fals
     is filtered in place instead of cloned."""
     if viewer.is_system:
         return queryset
-    if compiled.compiling() or queryset.model._meta.label in _inline:
+    inline = _inline.get(queryset.model._meta.label)
+    if compiled.compiling() or (inline is not None and inline(viewer)):
         return queryset.filter(_rule(queryset.model, viewer))
     return compiled.apply(queryset, viewer, fresh=fresh)
 

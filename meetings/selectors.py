@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, QuerySet
+from django.db.models.query import MAX_GET_RESULTS
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +21,7 @@ from access.policy import BASIC_CATEGORY, in_force
 from access.scoping import Viewer, scope, system_scope
 from meetings.models import AgendaItem, ChildVoice, Invitation, Meeting, Preparation
 from meetings.recipients import REACHABLE_CONTACT
+from portal import prepared
 from portal.folded import Fold, hydrate, rows_json
 
 
@@ -126,22 +130,36 @@ AGENDA = Fold(AgendaItem, ("written_by_guardian",), ("position", "id"), "meeting
 VOICES = Fold(ChildVoice, (), ("id",), "meeting_id")
 
 
+def _detail_query(viewer: Viewer, values: Mapping[str, Any]) -> QuerySet[Meeting]:
+    """The meeting page's query as `.get(uuid=...)` runs it: the meeting with its agenda
+    items and the child's words the viewer may see as JSON columns."""
+    agenda = policy.visible_to(AgendaItem, viewer).filter(meeting_id=OuterRef("pk"))
+    voices = policy.visible_to(ChildVoice, viewer).filter(meeting_id=OuterRef("pk"))
+    queryset = (
+        policy.visible_to(Meeting, viewer)
+        .select_related("case__child", "author_agency")
+        .annotate(agenda_json=rows_json(AGENDA, agenda), voices_json=rows_json(VOICES, voices))
+        .filter(uuid=values["uuid"])
+        .order_by()
+    )
+    queryset.query.set_limits(high=MAX_GET_RESULTS)
+    return queryset
+
+
 def meeting_for_detail(viewer: Viewer, meeting_uuid: Any) -> Meeting:
     """`meeting_for_page` with the meeting's agenda items and the child's words the viewer
     may see as JSON columns (`agenda_json`, `voices_json`) of the same query. The page
     hydrates each where it used to read it (`portal.folded.hydrate`), so the access log
-    notes the same rows in the same order."""
-    agenda = policy.visible_to(AgendaItem, viewer).filter(meeting_id=OuterRef("pk"))
-    voices = policy.visible_to(ChildVoice, viewer).filter(meeting_id=OuterRef("pk"))
+    notes the same rows in the same order. One query, its SQL compiled once per process
+    and kind of viewer (`portal.prepared`)."""
     try:
-        with scope(viewer):
-            return (
-                Meeting.objects.select_related("case__child", "author_agency")
-                .annotate(agenda_json=rows_json(AGENDA, agenda), voices_json=rows_json(VOICES, voices))
-                .get(uuid=meeting_uuid)
-            )
-    except (Meeting.DoesNotExist, ValueError, TypeError, ValidationError):
+        uuid = meeting_uuid if isinstance(meeting_uuid, UUID) else UUID(str(meeting_uuid))
+    except (ValueError, TypeError, AttributeError):
         return policy.get_or_404(Meeting, viewer, uuid=meeting_uuid)
+    rows = prepared.rows("meetings.detail", _detail_query, viewer=viewer, values={"uuid": uuid})
+    if len(rows) != 1:  # missing or not the viewer's: the same answer (and log) as any lookup
+        return policy.get_or_404(Meeting, viewer, uuid=uuid)
+    return rows[0]
 
 
 def next_meeting_start(viewer: Viewer, now: datetime) -> QuerySet[Any]:

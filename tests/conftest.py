@@ -49,6 +49,11 @@ SLOW_FILES = [
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        # One process (the browser tests run with -p no:xdist): keep pytest's own order. The
+        # browser tests share one server and its log, and were written in that order.
+        return
+
     def file_of(item: pytest.Item) -> str:
         return item.nodeid.split("::", 1)[0]
 

@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.query import MAX_GET_RESULTS
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -192,8 +192,13 @@ def meeting_list(*, viewer: Viewer, upcoming: bool = True, limit: int = 100) -> 
         .prefetch_related(_invitations_prefetch(viewer))
     )
     if upcoming:
-        return queryset.filter(ends_at__gt=now, status=Meeting.Status.PLANNED).order_by("starts_at")[:limit]
-    return queryset.exclude(ends_at__gt=now, status=Meeting.Status.PLANNED).order_by("-starts_at")[:limit]
+        return queryset.filter(_ahead(now)).order_by("starts_at")[:limit]
+    return queryset.exclude(_ahead(now)).order_by("-starts_at")[:limit]
+
+
+def _ahead(now: datetime) -> Q:
+    """A meeting still to come (or going on): planned and not yet ended."""
+    return Q(ends_at__gt=now, status=Meeting.Status.PLANNED)
 
 
 # A meeting's active invitations, read with the meeting (portal.folded): their own
@@ -214,7 +219,7 @@ def upcoming_for_home(viewer: Viewer, *, limit: int) -> list[Meeting]:
     invitations = policy.visible_to(Invitation, viewer).filter(meeting_id=OuterRef("pk"), withdrawn_at__isnull=True)
     rows: list[Meeting] = list(
         policy.visible_to(Meeting, viewer)
-        .filter(ends_at__gt=now, status=Meeting.Status.PLANNED)
+        .filter(_ahead(now))
         .select_related("case__child", "author_agency")
         .annotate(invitations_json=rows_json(_HOME_INVITATIONS, invitations))
         .order_by("starts_at")[:limit]

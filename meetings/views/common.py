@@ -71,6 +71,9 @@ def invitations_of(meeting: Meeting) -> list[Invitation]:
     return sorted(rows, key=lambda i: (order[i.invitee_kind], i.pk))
 
 
+_UNREAD = object()  # a meeting read without its folded columns (not `meeting_for_detail`)
+
+
 def agenda_of(meeting: Meeting, viewer: Viewer | None = None) -> list[AgendaItem]:
     folded = getattr(meeting, "agenda_json", _UNREAD)  # read with the meeting (`meeting_for_detail`)
     if folded is not _UNREAD and viewer is not None:
@@ -84,8 +87,6 @@ def voices_of(viewer: Viewer, meeting: Meeting) -> list[ChildVoice]:
         return hydrate(viewer, selectors.VOICES, folded)
     return list(ChildVoice.objects.filter(meeting=meeting))
 
-
-_UNREAD = object()
 
 # The sections of a preparation, in their model's order (`PreparationSection.Meta`).
 _SECTIONS = Fold(PreparationSection, ("category",), ("position", "id"), "preparation_id")
